@@ -1,0 +1,544 @@
+/* engine.c - the thread-safe face engine: borrowed per-thread runtimes,
+ * detection, and the per-face landmark and descriptor stages.
+ *
+ * XNNPACK runtimes hold their own activation buffers, so two threads never
+ * share one. The engine keeps free lists of "detector sessions" (runtimes
+ * on the engine's thread pool; one image at a time uses both cores) and
+ * "face workers" (single-threaded runtimes; the faces of one image run one
+ * per pool thread, which scales better than splitting small layers). */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "face_int.h"
+
+#define LK_TINY_MIN 128
+#define LK_TINY_MAX 608
+#define LK_TINY_SLOTS ((LK_TINY_MAX - LK_TINY_MIN) / 32 + 1)
+#define LK_REFIND_PAD 0.5    /* border added on each side, x longest side */
+
+struct lk_det_sess {
+  struct lk_det_sess *next;
+  struct lk_nn_runtime *ssd;
+  struct lk_nn_runtime *tiny[LK_TINY_SLOTS];
+  float *in;                 /* LK_TINY_MAX^2 * 3 floats, fits both nets */
+  float *box[6], *cls[6];
+  float *tiny_out;           /* 19 * 19 * 25 floats at most */
+};
+
+struct lk_face_worker {
+  struct lk_face_worker *next;
+  struct lk_nn_runtime *lmk, *lmk_tiny, *rec;
+  float in_lmk[LK_LMK_SIZE * LK_LMK_SIZE * 3];
+  float in_rec[LK_REC_SIZE * LK_REC_SIZE * 3];
+  float out_lmk[136];
+  float out_rec[LK_FACE_DESCRIPTOR_DIM];
+};
+
+struct lk_face_engine {
+  const struct lk_face_models *m;
+  pthreadpool_t pool;        /* NULL when n_threads == 1 */
+  int n_threads;
+  pthread_mutex_t lock;
+  struct lk_det_sess *det_free;
+  struct lk_face_worker *work_free;
+};
+
+struct lk_face_opts lk_face_default_opts(void)
+{
+  struct lk_face_opts o;
+  memset(&o, 0, sizeof o);
+  o.detector = LK_DETECTOR_SSD;
+  o.min_score = 0.5f;
+  o.tiny_input_size = 416;
+  o.max_faces = LK_FACE_MAX_FACES;
+  o.align = LK_ALIGN_SIMILARITY;
+  o.tiny_landmarks = 0;
+  o.refind = 1;
+  return o;
+}
+
+lk_err lk_face_opts_check(const struct lk_face_opts *o, char *why)
+{
+  const char *msg = NULL;
+  if(o->detector != LK_DETECTOR_SSD && o->detector != LK_DETECTOR_TINY)
+    msg = "detector must be ssd or tiny";
+  else if(!(o->min_score > 0.0f && o->min_score < 1.0f))
+    msg = "min score must be between 0 and 1 (exclusive)";
+  else if(o->tiny_input_size < LK_TINY_MIN ||
+          o->tiny_input_size > LK_TINY_MAX || o->tiny_input_size % 32)
+    msg = "tiny input size must be a multiple of 32 from 128 to 608";
+  else if(o->max_faces < 1 || o->max_faces > LK_FACE_MAX_FACES)
+    msg = "max faces must be from 1 to 100";
+  else if(o->align != LK_ALIGN_SIMILARITY && o->align != LK_ALIGN_FACEAPI)
+    msg = "align must be faceapi or similarity";
+  if(msg && why)
+    snprintf(why, LK_FACE_ERRMAX, "%s", msg);
+  return msg ? LK_ERR_INVAL : LK_OK;
+}
+
+lk_err lk_face_engine_create(struct lk_face_engine **out,
+                             const struct lk_face_models *m, int n_threads)
+{
+  struct lk_face_engine *eng;
+  *out = NULL;
+  if(!m || n_threads < 1 || n_threads > 256)
+    return LK_ERR_INVAL;
+  if(lk_nn_init())
+    return LK_ERR_NN;
+  eng = lk_calloc(1, sizeof *eng);
+  if(!eng)
+    return LK_ERR_NOMEM;
+  eng->m = m;
+  eng->n_threads = n_threads;
+  if(n_threads > 1 && !(eng->pool = pthreadpool_create((size_t)n_threads))) {
+    lk_free(eng);
+    return LK_ERR_NOMEM;
+  }
+  pthread_mutex_init(&eng->lock, NULL);
+  *out = eng;
+  return LK_OK;
+}
+
+static void lk_det_sess_free(struct lk_det_sess *s)
+{
+  int i;
+  lk_nn_runtime_destroy(s->ssd);
+  for(i = 0; i < LK_TINY_SLOTS; i++)
+    lk_nn_runtime_destroy(s->tiny[i]);
+  for(i = 0; i < 6; i++) {
+    lk_free(s->box[i]);
+    lk_free(s->cls[i]);
+  }
+  lk_free(s->in);
+  lk_free(s->tiny_out);
+  lk_free(s);
+}
+
+static void lk_worker_free(struct lk_face_worker *w)
+{
+  lk_nn_runtime_destroy(w->lmk);
+  lk_nn_runtime_destroy(w->lmk_tiny);
+  lk_nn_runtime_destroy(w->rec);
+  lk_free(w);
+}
+
+void lk_face_engine_destroy(struct lk_face_engine *eng)
+{
+  if(!eng)
+    return;
+  while(eng->det_free) {
+    struct lk_det_sess *s = eng->det_free;
+    eng->det_free = s->next;
+    lk_det_sess_free(s);
+  }
+  while(eng->work_free) {
+    struct lk_face_worker *w = eng->work_free;
+    eng->work_free = w->next;
+    lk_worker_free(w);
+  }
+  if(eng->pool)
+    pthreadpool_destroy(eng->pool);
+  pthread_mutex_destroy(&eng->lock);
+  lk_free(eng);
+}
+
+int lk_face_engine_threads(const struct lk_face_engine *eng)
+{
+  return eng ? eng->n_threads : 0;
+}
+
+/* ---- borrowing ---- */
+
+static struct lk_det_sess *lk_det_borrow(struct lk_face_engine *eng)
+{
+  struct lk_det_sess *s;
+  int i;
+  pthread_mutex_lock(&eng->lock);
+  s = eng->det_free;
+  if(s)
+    eng->det_free = s->next;
+  pthread_mutex_unlock(&eng->lock);
+  if(s)
+    return s;
+  s = lk_calloc(1, sizeof *s);
+  if(!s)
+    return NULL;
+  s->in = lk_malloc((size_t)LK_TINY_MAX * LK_TINY_MAX * 3 * sizeof(float));
+  s->tiny_out = lk_malloc(19 * 19 * 25 * sizeof(float));
+  for(i = 0; i < 6; i++) {
+    s->box[i] = lk_malloc((size_t)lk_ssd_pred_boxes[i] * 4 * sizeof(float));
+    s->cls[i] = lk_malloc((size_t)lk_ssd_pred_boxes[i] * 3 * sizeof(float));
+    if(!s->box[i] || !s->cls[i])
+      break;
+  }
+  if(i < 6 || !s->in || !s->tiny_out) {
+    lk_det_sess_free(s);
+    return NULL;
+  }
+  return s;
+}
+
+static void lk_det_return(struct lk_face_engine *eng, struct lk_det_sess *s)
+{
+  pthread_mutex_lock(&eng->lock);
+  s->next = eng->det_free;
+  eng->det_free = s;
+  pthread_mutex_unlock(&eng->lock);
+}
+
+static struct lk_face_worker *lk_worker_borrow(struct lk_face_engine *eng)
+{
+  struct lk_face_worker *w;
+  pthread_mutex_lock(&eng->lock);
+  w = eng->work_free;
+  if(w)
+    eng->work_free = w->next;
+  pthread_mutex_unlock(&eng->lock);
+  return w ? w : lk_calloc(1, sizeof *w);
+}
+
+static void lk_worker_return(struct lk_face_engine *eng,
+                             struct lk_face_worker *w)
+{
+  pthread_mutex_lock(&eng->lock);
+  w->next = eng->work_free;
+  eng->work_free = w;
+  pthread_mutex_unlock(&eng->lock);
+}
+
+static lk_err lk_log_nn(lk_err err, const char *what, const char *why)
+{
+  if(err)
+    lk_log(LK_LOG_ERROR, "face", "%s: %s", what, why);
+  return err;
+}
+
+/* ---- detection ---- */
+
+static lk_err lk_run_ssd(struct lk_face_engine *eng, struct lk_det_sess *s,
+                         const struct lk_image *img, float min_score, int max,
+                         struct lk_det *dets, int *n)
+{
+  char why[LK_NN_ERRMAX] = "";
+  void *bufs[13];
+  struct lk_window win = { 0, 0, img->width, img->height, 0, 0, 0 };
+  lk_err err;
+  int i;
+
+  if(!s->ssd) {
+    err = lk_ssd_runtime(&eng->m->ssd, eng->pool, &s->ssd, why);
+    if(lk_log_nn(err, "ssd", why))
+      return err;
+  }
+  win.side = img->width > img->height ? img->width : img->height;
+  lk_prep_resize(img, &win, LK_SSD_SIZE, &lk_norm_ssd, s->in);
+  bufs[0] = s->in;
+  for(i = 0; i < 6; i++) {
+    bufs[1 + i] = s->box[i];
+    bufs[7 + i] = s->cls[i];
+  }
+  err = lk_nn_runtime_run(s->ssd, bufs);
+  if(err)
+    return err;
+  *n = lk_ssd_decode(&eng->m->ssd, s->box, s->cls, min_score, max,
+                     img->width, img->height, dets);
+  return LK_OK;
+}
+
+static lk_err lk_run_tiny(struct lk_face_engine *eng, struct lk_det_sess *s,
+                          const struct lk_image *img,
+                          const struct lk_face_opts *o, struct lk_det *dets,
+                          int *n)
+{
+  char why[LK_NN_ERRMAX] = "";
+  int size = o->tiny_input_size, slot = (size - LK_TINY_MIN) / 32;
+  struct lk_window win = { 0, 0, img->width, img->height, 0, 0, 0 };
+  void *bufs[2];
+  lk_err err;
+
+  if(!s->tiny[slot]) {
+    err = lk_tiny_runtime(&eng->m->tiny, size, eng->pool, &s->tiny[slot],
+                          why);
+    if(lk_log_nn(err, "tiny detector", why))
+      return err;
+  }
+  win.side = img->width > img->height ? img->width : img->height;
+  lk_prep_resize(img, &win, size, &lk_norm_tiny, s->in);
+  bufs[0] = s->in;
+  bufs[1] = s->tiny_out;
+  err = lk_nn_runtime_run(s->tiny[slot], bufs);
+  if(err)
+    return err;
+  *n = lk_tiny_decode(s->tiny_out, size / 32, o->min_score, img->width,
+                      img->height, size, dets, o->max_faces);
+  return LK_OK;
+}
+
+static lk_err lk_detect_raw(struct lk_face_engine *eng,
+                            const struct lk_image *img,
+                            const struct lk_face_opts *o, struct lk_det *dets,
+                            int *n)
+{
+  struct lk_det_sess *s = lk_det_borrow(eng);
+  lk_err err;
+  if(!s)
+    return LK_ERR_NOMEM;
+  if(o->detector == LK_DETECTOR_TINY)
+    err = lk_run_tiny(eng, s, img, o, dets, n);
+  else
+    err = lk_run_ssd(eng, s, img, o->min_score, o->max_faces, dets, n);
+  lk_det_return(eng, s);
+  return err;
+}
+
+/* A copy of img inside a black border, for the second detection pass. */
+static lk_err lk_pad_image(const struct lk_image *img, struct lk_arena *arena,
+                           struct lk_image *out, int *pad)
+{
+  int side = img->width > img->height ? img->width : img->height;
+  int p = (int)(side * LK_REFIND_PAD), y;
+  size_t row = (size_t)img->width * 3;
+
+  *out = *img;
+  out->width = img->width + 2 * p;
+  out->height = img->height + 2 * p;
+  out->rgb = lk_arena_calloc(arena, (size_t)out->width * out->height * 3);
+  if(!out->rgb)
+    return LK_ERR_NOMEM;
+  for(y = 0; y < img->height; y++)
+    memcpy(out->rgb + ((size_t)(y + p) * out->width + p) * 3,
+           img->rgb + (size_t)y * row, row);
+  *pad = p;
+  return LK_OK;
+}
+
+/* Detect on img; with refind, on a padded copy when nothing was found.
+ * *used is the image the boxes refer to, *shift its offset into img. */
+static lk_err lk_detect_any(struct lk_face_engine *eng,
+                            const struct lk_image *img,
+                            const struct lk_face_opts *o,
+                            struct lk_arena *arena, struct lk_det *dets,
+                            int *n, struct lk_image *used, int *shift)
+{
+  lk_err err;
+  *used = *img;
+  *shift = 0;
+  err = lk_detect_raw(eng, img, o, dets, n);
+  if(err || *n > 0 || !o->refind)
+    return err;
+  err = lk_pad_image(img, arena, used, shift);
+  if(!err)
+    err = lk_detect_raw(eng, used, o, dets, n);
+  return err;
+}
+
+static void lk_box_out(const struct lk_det *d, int shift, const struct
+                       lk_image *img, struct lk_face *f)
+{
+  f->box.x_min = (float)(d->x - shift);
+  f->box.y_min = (float)(d->y - shift);
+  f->box.x_max = (float)(d->x + d->w - shift);
+  f->box.y_max = (float)(d->y + d->h - shift);
+  f->score = d->score;
+  f->refound = shift > 0;
+  if(shift) {   /* the padded pass may reach into the border */
+    f->box.x_min = fmaxf(0.0f, f->box.x_min);
+    f->box.y_min = fmaxf(0.0f, f->box.y_min);
+    f->box.x_max = fminf((float)img->width, f->box.x_max);
+    f->box.y_max = fminf((float)img->height, f->box.y_max);
+  }
+}
+
+static lk_err lk_check_args(struct lk_face_engine *eng,
+                            const struct lk_image *img,
+                            const struct lk_face_opts *o)
+{
+  if(!eng || !img || !img->rgb || img->width < 1 || img->height < 1)
+    return LK_ERR_INVAL;
+  return lk_face_opts_check(o, NULL);
+}
+
+lk_err lk_face_detect(struct lk_face_engine *eng, const struct lk_image *img,
+                      const struct lk_face_opts *o, struct lk_arena *arena,
+                      struct lk_face **faces, int *n)
+{
+  struct lk_det dets[LK_FACE_MAX_FACES];
+  struct lk_image used;
+  int shift, i;
+  lk_err err;
+
+  *faces = NULL;
+  *n = 0;
+  err = lk_check_args(eng, img, o);
+  if(!err)
+    err = lk_detect_any(eng, img, o, arena, dets, n, &used, &shift);
+  if(err || !*n)
+    return err;
+  *faces = lk_arena_calloc(arena, (size_t)*n * sizeof **faces);
+  if(!*faces)
+    return LK_ERR_NOMEM;
+  for(i = 0; i < *n; i++)
+    lk_box_out(&dets[i], shift, img, &(*faces)[i]);
+  return LK_OK;
+}
+
+/* ---- per-face stages ---- */
+
+struct lk_face_job {
+  struct lk_face_engine *eng;
+  const struct lk_image *img;      /* the image the detections refer to */
+  const struct lk_face_opts *o;
+  const struct lk_det *dets;
+  struct lk_face *faces;
+  lk_err *errs;
+  int *ok;                         /* 0 when the crop was empty */
+};
+
+static lk_err lk_worker_ready(struct lk_face_engine *eng,
+                              struct lk_face_worker *w, int tiny)
+{
+  char why[LK_NN_ERRMAX] = "";
+  lk_err err = LK_OK;
+  if(!tiny && !w->lmk)
+    err = lk_lmk_runtime(&eng->m->lmk, NULL, &w->lmk, why);
+  if(!err && tiny && !w->lmk_tiny)
+    err = lk_lmk_runtime(&eng->m->lmk_tiny, NULL, &w->lmk_tiny, why);
+  if(!err && !w->rec)
+    err = lk_rec_runtime(&eng->m->rec, NULL, &w->rec, why);
+  return lk_log_nn(err, "face nets", why);
+}
+
+static lk_err lk_run1(struct lk_nn_runtime *rt, float *in, float *out)
+{
+  void *bufs[2];
+  bufs[0] = in;
+  bufs[1] = out;
+  return lk_nn_runtime_run(rt, bufs);
+}
+
+/* Landmarks then descriptor for detection i, on worker w. */
+static lk_err lk_face_one(struct lk_face_job *job, struct lk_face_worker *w,
+                          int i)
+{
+  const struct lk_det *d = &job->dets[i];
+  const struct lk_image *img = job->img;
+  struct lk_face *f = &job->faces[i];
+  struct lk_window win;
+  int cx, cy, cw, ch, ax, ay, aw, ah;
+  double rx, ry, rw, rh;
+  lk_err err;
+
+  if(!lk_box_clip(d->x, d->y, d->w, d->h, img->width, img->height, &cx, &cy,
+                  &cw, &ch))
+    return LK_OK;
+  win = lk_window_centered(cx, cy, cw, ch);
+  lk_prep_resize(img, &win, LK_LMK_SIZE, &lk_norm_face, w->in_lmk);
+  err = lk_run1(job->o->tiny_landmarks ? w->lmk_tiny : w->lmk, w->in_lmk,
+                w->out_lmk);
+  if(err)
+    return err;
+  lk_lmk_postprocess(w->out_lmk, cw, ch, d->x, d->y, f->landmarks);
+  if(job->o->align == LK_ALIGN_FACEAPI) {
+    lk_align_faceapi_rect(f->landmarks, cw, ch, &rx, &ry, &rw, &rh);
+    if(!lk_box_clip(rx, ry, rw, rh, img->width, img->height, &ax, &ay, &aw,
+                    &ah))
+      return LK_OK;
+    win = lk_window_centered(ax, ay, aw, ah);
+    lk_prep_resize(img, &win, LK_REC_SIZE, &lk_norm_face, w->in_rec);
+  } else {
+    lk_align_chip(img, f->landmarks, &lk_norm_face, w->in_rec);
+  }
+  err = lk_run1(w->rec, w->in_rec, w->out_rec);
+  if(err)
+    return err;
+  memcpy(f->descriptor, w->out_rec, sizeof f->descriptor);
+  job->ok[i] = 1;
+  return LK_OK;
+}
+
+static void lk_face_task(void *ctx, size_t i)
+{
+  struct lk_face_job *job = ctx;
+  struct lk_face_worker *w = lk_worker_borrow(job->eng);
+  lk_err err;
+  if(!w) {
+    job->errs[i] = LK_ERR_NOMEM;
+    return;
+  }
+  err = lk_worker_ready(job->eng, w, job->o->tiny_landmarks);
+  if(!err)
+    err = lk_face_one(job, w, (int)i);
+  job->errs[i] = err;
+  lk_worker_return(job->eng, w);
+}
+
+/* Keep the faces whose crops were not empty, in detection order, and move
+ * boxes and landmarks back from the padded image. */
+static int lk_faces_compact(struct lk_face_job *job, int n, int shift,
+                            const struct lk_image *img)
+{
+  int i, k, kept = 0;
+  for(i = 0; i < n; i++) {
+    struct lk_face *f = &job->faces[i];
+    if(!job->ok[i])
+      continue;
+    for(k = 0; k < LK_FACE_LANDMARKS; k++) {
+      f->landmarks[k][0] -= (float)shift;
+      f->landmarks[k][1] -= (float)shift;
+    }
+    lk_box_out(&job->dets[i], shift, img, f);
+    if(kept != i)
+      job->faces[kept] = *f;
+    kept++;
+  }
+  return kept;
+}
+
+lk_err lk_face_describe(struct lk_face_engine *eng, const struct lk_image *img,
+                        const struct lk_face_opts *o, struct lk_arena *arena,
+                        struct lk_face **faces, int *n)
+{
+  struct lk_det dets[LK_FACE_MAX_FACES];
+  struct lk_face_job job;
+  struct lk_image used;
+  int shift, i, nd = 0;
+  lk_err err;
+
+  *faces = NULL;
+  *n = 0;
+  err = lk_check_args(eng, img, o);
+  if(!err)
+    err = lk_detect_any(eng, img, o, arena, dets, &nd, &used, &shift);
+  if(err || !nd)
+    return err;
+  memset(&job, 0, sizeof job);
+  job.eng = eng;
+  job.img = &used;
+  job.o = o;
+  job.dets = dets;
+  job.faces = lk_arena_calloc(arena, (size_t)nd * sizeof *job.faces);
+  job.errs = lk_arena_calloc(arena, (size_t)nd * sizeof *job.errs);
+  job.ok = lk_arena_calloc(arena, (size_t)nd * sizeof *job.ok);
+  if(!job.faces || !job.errs || !job.ok)
+    return LK_ERR_NOMEM;
+  pthreadpool_parallelize_1d(eng->pool, lk_face_task, &job, (size_t)nd, 0);
+  for(i = 0; i < nd; i++)
+    if(job.errs[i])
+      return job.errs[i];
+  *n = lk_faces_compact(&job, nd, shift, img);
+  *faces = job.faces;
+  return LK_OK;
+}
+
+float lk_face_distance(const float *a, const float *b)
+{
+  double s = 0.0;
+  int i;
+  for(i = 0; i < LK_FACE_DESCRIPTOR_DIM; i++) {
+    double d = (double)a[i] - b[i];
+    s += d * d;
+  }
+  return (float)sqrt(s);
+}
