@@ -16,7 +16,10 @@
 #define LK_TINY_MIN 128
 #define LK_TINY_MAX 608
 #define LK_TINY_SLOTS ((LK_TINY_MAX - LK_TINY_MIN) / 32 + 1)
-#define LK_REFIND_PAD 0.5    /* border added on each side, x longest side */
+/* Borders tried, in order, on each side (times the longest side) when the
+ * first pass finds nothing: a face that fills the frame looks, to SSD, like
+ * no face at all until it has some context around it. */
+static const double lk_refind_pads[] = { 0.5, 0.25, 1.0 };
 
 struct lk_det_sess {
   struct lk_det_sess *next;
@@ -294,11 +297,12 @@ static lk_err lk_detect_raw(struct lk_face_engine *eng,
 }
 
 /* A copy of img inside a black border, for the second detection pass. */
-static lk_err lk_pad_image(const struct lk_image *img, struct lk_arena *arena,
-                           struct lk_image *out, int *pad)
+static lk_err lk_pad_image(const struct lk_image *img, double frac,
+                           struct lk_arena *arena, struct lk_image *out,
+                           int *pad)
 {
   int side = img->width > img->height ? img->width : img->height;
-  int p = (int)(side * LK_REFIND_PAD), y;
+  int p = (int)(side * frac), y;
   size_t row = (size_t)img->width * 3;
 
   *out = *img;
@@ -323,14 +327,17 @@ static lk_err lk_detect_any(struct lk_face_engine *eng,
                             int *n, struct lk_image *used, int *shift)
 {
   lk_err err;
+  size_t i;
   *used = *img;
   *shift = 0;
   err = lk_detect_raw(eng, img, o, dets, n);
-  if(err || *n > 0 || !o->refind)
-    return err;
-  err = lk_pad_image(img, arena, used, shift);
-  if(!err)
-    err = lk_detect_raw(eng, used, o, dets, n);
+  for(i = 0; i < sizeof lk_refind_pads / sizeof lk_refind_pads[0]; i++) {
+    if(err || *n > 0 || !o->refind)
+      break;
+    err = lk_pad_image(img, lk_refind_pads[i], arena, used, shift);
+    if(!err)
+      err = lk_detect_raw(eng, used, o, dets, n);
+  }
   return err;
 }
 

@@ -1,5 +1,7 @@
-/* image.h - decode JPEG, PNG, WebP (and BMP) bytes into 8-bit RGB, with EXIF
+/* image.h - decode JPEG, PNG and WebP bytes into 8-bit RGB, with EXIF
  * orientation applied and pixel limits checked from the header first.
+ * Other formats (BMP, GIF, TIFF, ICO, HEIF, AVIF) are recognised so the
+ * error can name them. docs/image.md has the details.
  * Threads: every function is reentrant; images live in the caller's arena.
  *
  *   struct lk_image img;
@@ -26,9 +28,12 @@ enum lk_image_format {
   LK_IMAGE_JPEG,
   LK_IMAGE_PNG,
   LK_IMAGE_WEBP,
-  LK_IMAGE_BMP,
-  LK_IMAGE_GIF,    /* recognised so the error can name it; not decoded */
+  LK_IMAGE_BMP,    /* recognised so the error can name it; not decoded */
+  LK_IMAGE_GIF,    /* likewise */
   LK_IMAGE_TIFF,   /* likewise */
+  LK_IMAGE_ICO,    /* likewise */
+  LK_IMAGE_HEIF,   /* likewise (HEIC from phones) */
+  LK_IMAGE_AVIF,   /* likewise */
 };
 
 struct lk_image {
@@ -85,7 +90,8 @@ lk_err lk_image_encode_jpeg(const struct lk_image *img, int quality,
 /* Binary PPM (P6) of the RGB, for tools that need our exact pixels. */
 lk_err lk_image_write_ppm(const struct lk_image *img, const char *path);
 
-/* Draw an axis-aligned rectangle outline, clipped to the image. */
+/* Draw an axis-aligned rectangle outline, clipped to the image. (x0,y0) and
+ * (x1,y1) are opposite corners, both drawn; the lines grow inwards. */
 void lk_image_draw_rect(struct lk_image *img, int x0, int y0, int x1, int y1,
                         int thickness, unsigned char r, unsigned char g,
                         unsigned char b);

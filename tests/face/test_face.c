@@ -1,0 +1,304 @@
+/* test_face.c - the engine's geometry and post-processing in isolation
+ * (crop windows, box clipping, both NMS flavours, the similarity chip),
+ * plus engine behaviour: bad arguments, concurrency, the refind pass. */
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "face/face_int.h"
+#include "test.h"
+
+static struct lk_face_models *models;
+
+static void test_window_centered(void)
+{
+  struct lk_window w = lk_window_centered(5, 6, 10, 7);
+  /* diff 3: round(1.5) = 2 appended (bottom), 1 prepended (top) */
+  CHECK(w.side == 10 && w.pad_t == 1 && w.pad_l == 0);
+  w = lk_window_centered(0, 0, 4, 8);
+  CHECK(w.side == 8 && w.pad_l == 2 && w.pad_t == 0);
+  w = lk_window_centered(0, 0, 9, 9);
+  CHECK(w.side == 9 && w.pad_l == 0 && w.pad_t == 0);
+}
+
+static void test_box_clip(void)
+{
+  int x, y, w, h;
+  CHECK(lk_box_clip(-10.5, 5.7, 50.2, 20.9, 100, 100, &x, &y, &w, &h));
+  CHECK(x == 0 && y == 5 && w == 39 && h == 20);
+  CHECK(lk_box_clip(90.2, 90.2, 30, 30, 100, 100, &x, &y, &w, &h));
+  CHECK(x == 90 && y == 90 && w == 9 && h == 9);
+  CHECK(!lk_box_clip(120, 5, 10, 10, 100, 100, &x, &y, &w, &h));
+}
+
+/* Fake SSD outputs: anchors are boxes themselves (zero encodings), and
+ * chosen anchors get a logit. */
+static void test_ssd_nms(void)
+{
+  static float anchors[LK_SSD_ANCHORS * 4];
+  static float box[6][3072 * 4], cls[6][3072 * 3];
+  float *bp[6], *cp[6];
+  struct lk_ssd_w w;
+  struct lk_det d[LK_FACE_MAX_FACES];
+  int i, n;
+  memset(&w, 0, sizeof w);
+  for(i = 0; i < LK_SSD_ANCHORS; i++) {   /* all tiny, far apart */
+    anchors[i * 4 + 0] = 0.0f; anchors[i * 4 + 1] = 0.0f;
+    anchors[i * 4 + 2] = 0.01f; anchors[i * 4 + 3] = 0.01f;
+  }
+  /* anchor 0 and 1 overlap heavily, anchor 3100 is elsewhere */
+  anchors[0] = 0.1f; anchors[1] = 0.1f; anchors[2] = 0.5f; anchors[3] = 0.5f;
+  anchors[4] = 0.12f; anchors[5] = 0.1f; anchors[6] = 0.5f; anchors[7] = 0.5f;
+  anchors[3100 * 4 + 0] = 0.6f; anchors[3100 * 4 + 1] = 0.6f;
+  anchors[3100 * 4 + 2] = 1.2f; anchors[3100 * 4 + 3] = 0.8f;
+  w.anchors = anchors;
+  for(i = 0; i < 6; i++) {
+    bp[i] = box[i];
+    cp[i] = cls[i];
+    memset(cls[i], 0, sizeof cls[i]);
+    memset(box[i], 0, sizeof box[i]);
+  }
+  for(i = 0; i < 3072; i++)
+    cls[0][i * 3 + 1] = -10.0f;
+  for(i = 0; i < 1536; i++)
+    cls[1][i * 3 + 1] = -10.0f;
+  for(i = 2; i < 6; i++)
+    memset(cls[i], 0xc1, sizeof cls[i]);  /* large negative floats */
+  cls[0][0 * 3 + 1] = 2.0f;        /* score 0.88 */
+  cls[0][1 * 3 + 1] = 3.0f;        /* score 0.95, overlaps anchor 0 */
+  cls[1][(3100 - 3072) * 3 + 1] = 1.0f;  /* score 0.73 */
+  n = lk_ssd_decode(&w, bp, cp, 0.5f, 100, 1000, 500, d);
+  CHECK(n == 2);
+  if(n != 2)
+    return;
+  CHECK_NEAR(d[0].score, 1 / (1 + exp(-3.0)), 1e-6);
+  /* 1000x500 image: padded to 1000 square, y scaled by 512/256 = 2 */
+  CHECK_NEAR(d[0].x, 0.1 * 1000, 1e-3);
+  CHECK_NEAR(d[0].y, 0.12 * 2 * 500, 1e-3);
+  CHECK_NEAR(d[1].x, 0.6 * 1000, 1e-3);
+  CHECK_NEAR(d[1].h, (1.0 - 0.6) * 2 * 500, 1e-3);   /* clipped at 1.0 */
+  CHECK(lk_ssd_decode(&w, bp, cp, 0.5f, 1, 1000, 500, d) == 1);
+  CHECK(lk_ssd_decode(&w, bp, cp, 0.9f, 100, 1000, 500, d) == 1);
+}
+
+static void test_tiny_nms(void)
+{
+  static float out[13 * 13 * 5 * 5];
+  struct lk_det d[LK_FACE_MAX_FACES];
+  int i, n;
+  for(i = 0; i < 13 * 13 * 5; i++)
+    out[i * 5 + 4] = -10.0f;
+  /* two boxes in the same cell (anchors 2 and 3 of cell 6,6: IoU 0.46)
+   * and one far away */
+  out[((6 * 13 + 6) * 5 + 2) * 5 + 4] = 2.0f;
+  out[((6 * 13 + 6) * 5 + 3) * 5 + 4] = 1.0f;
+  out[((1 * 13 + 1) * 5 + 1) * 5 + 4] = 0.5f;
+  n = lk_tiny_decode(out, 13, 0.5f, 416, 416, 416, d, 100);
+  CHECK(n == 2);
+  if(n == 2) {
+    CHECK_NEAR(d[0].score, 1 / (1 + exp(-2.0)), 1e-6);
+    /* centre of cell 6 + sigmoid(0) = 6.5/13 of 416 */
+    CHECK_NEAR(d[0].x + d[0].w / 2, 6.5 / 13 * 416, 1e-6);
+    CHECK_NEAR(d[0].w, 2.882459 / 13 * 416, 1e-6);
+    CHECK(d[1].y < d[0].y);
+  }
+}
+
+/* With landmarks placed exactly on the chip template, the chip is the
+ * image itself: the transform is the identity. */
+static void test_align_chip_identity(void)
+{
+  static const int idx[5] = { 45, 42, 36, 39, 33 };
+  static const double tpl[5][2] = {
+    { 0.8595674595992, 0.2134981538014 }, { 0.6460604764104, 0.2289674387677 },
+    { 0.1205750620789, 0.2137274526848 }, { 0.3340850613712, 0.2290642403242 },
+    { 0.4901123135679, 0.6277975316475 } };
+  static unsigned char rgb[LK_REC_SIZE * LK_REC_SIZE * 3];
+  static float chip[LK_REC_SIZE * LK_REC_SIZE * 3];
+  float pts[LK_FACE_LANDMARKS][2];
+  struct lk_image img;
+  struct lk_norm raw = { { 0, 0, 0 }, 1.0f, 0 };
+  int i, bad = 0;
+
+  memset(pts, 0, sizeof pts);
+  for(i = 0; i < 5; i++) {
+    pts[idx[i]][0] = (float)((0.25 + tpl[i][0]) / 1.5 * LK_REC_SIZE);
+    pts[idx[i]][1] = (float)((0.25 + tpl[i][1]) / 1.5 * LK_REC_SIZE);
+  }
+  for(i = 0; i < LK_REC_SIZE * LK_REC_SIZE * 3; i++)
+    rgb[i] = (unsigned char)(i * 7 % 251);
+  memset(&img, 0, sizeof img);
+  img.width = img.height = LK_REC_SIZE;
+  img.rgb = rgb;
+  lk_align_chip(&img, pts, &raw, chip);
+  for(i = 0; i < LK_REC_SIZE * LK_REC_SIZE * 3; i++)
+    bad += fabsf(chip[i] - rgb[i]) > 0.05f;
+  CHECK_MSG(bad == 0, "%d chip values differ from the image", bad);
+}
+
+static void test_bad_arguments(void)
+{
+  struct lk_face_engine *eng = NULL;
+  struct lk_face_opts o = lk_face_default_opts();
+  struct lk_arena *arena = lk_arena_create(0);
+  struct lk_image img;
+  struct lk_face *faces;
+  struct lk_face_models *m = NULL;
+  unsigned char px[3] = { 1, 2, 3 };
+  char why[LK_FACE_ERRMAX] = "";
+  int n;
+
+  CHECK(lk_face_models_load(&m, "/nonexistent", why) == LK_ERR_MODEL);
+  CHECK(m == NULL && strstr(why, "fetch-models") != NULL);
+  CHECK(lk_face_engine_create(&eng, models, 0) == LK_ERR_INVAL);
+  CHECK(lk_face_engine_create(&eng, models, 1) == LK_OK);
+  memset(&img, 0, sizeof img);
+  CHECK(lk_face_describe(eng, &img, &o, arena, &faces, &n) == LK_ERR_INVAL);
+  img.width = img.height = 1;
+  img.rgb = px;
+  CHECK(lk_face_describe(eng, &img, &o, arena, &faces, &n) == LK_OK);
+  CHECK(n == 0);
+  o.min_score = 1.5f;
+  CHECK(lk_face_detect(eng, &img, &o, arena, &faces, &n) == LK_ERR_INVAL);
+  CHECK(lk_face_opts_check(&o, why) == LK_ERR_INVAL && strstr(why, "score"));
+  o = lk_face_default_opts();
+  o.tiny_input_size = 100;
+  CHECK(lk_face_opts_check(&o, why) == LK_ERR_INVAL);
+  lk_face_engine_destroy(eng);
+  lk_arena_destroy(arena);
+}
+
+struct par {
+  struct lk_face_engine *eng;
+  const struct lk_image *img;
+  float desc[LK_FACE_DESCRIPTOR_DIM];
+  int n;
+  lk_err err;
+};
+
+static void *describe_thread(void *arg)
+{
+  struct par *p = arg;
+  struct lk_arena *arena = lk_arena_create(0);
+  struct lk_face_opts o = lk_face_default_opts();
+  struct lk_face *faces;
+  int k;
+  for(k = 0; k < 3; k++) {
+    p->err = lk_face_describe(p->eng, p->img, &o, arena, &faces, &p->n);
+    if(p->err || !p->n)
+      break;
+    memcpy(p->desc, faces[p->n - 1].descriptor, sizeof p->desc);
+    lk_arena_reset(arena);
+  }
+  lk_arena_destroy(arena);
+  return NULL;
+}
+
+/* One engine, four threads at once: every result identical. */
+static void test_concurrent_callers(void)
+{
+  struct lk_face_engine *eng;
+  struct lk_arena *arena = lk_arena_create(0);
+  struct lk_image_opts io = lk_image_default_opts();
+  struct lk_image img;
+  struct par p[4];
+  pthread_t th[4];
+  char why[LK_IMAGE_ERRMAX];
+  int i;
+
+  CHECK(lk_image_load(LK_TESTDATA "/faceapi_bbt/_group/bbt4.jpg", &io, arena,
+                      &img, why) == LK_OK);
+  CHECK(lk_face_engine_create(&eng, models, 2) == LK_OK);
+  for(i = 0; i < 4; i++) {
+    memset(&p[i], 0, sizeof p[i]);
+    p[i].eng = eng;
+    p[i].img = &img;
+    pthread_create(&th[i], NULL, describe_thread, &p[i]);
+  }
+  for(i = 0; i < 4; i++)
+    pthread_join(th[i], NULL);
+  for(i = 0; i < 4; i++) {
+    CHECK(p[i].err == LK_OK && p[i].n >= 5);
+    CHECK(p[i].n == p[0].n);
+    CHECK(memcmp(p[i].desc, p[0].desc, sizeof p[0].desc) == 0);
+  }
+  lk_face_engine_destroy(eng);
+  lk_arena_destroy(arena);
+}
+
+static int describe_file(struct lk_face_engine *eng, const char *path,
+                         const struct lk_face_opts *o, struct lk_arena *arena,
+                         struct lk_image *img, struct lk_face **faces)
+{
+  struct lk_image_opts io = lk_image_default_opts();
+  char why[LK_IMAGE_ERRMAX];
+  int n = -1;
+  CHECK_MSG(lk_image_load(path, &io, arena, img, why) == LK_OK, "%s", why);
+  CHECK(lk_face_describe(eng, img, o, arena, faces, &n) == LK_OK);
+  return n;
+}
+
+/* Tight 150x150 face crops: the plain SSD pass finds nothing, the padded
+ * second pass finds the face, its box lies in the image, and descriptors
+ * of two crops of the same person agree. */
+static void test_refind(void)
+{
+  struct lk_face_engine *eng;
+  struct lk_arena *arena = lk_arena_create(0);
+  struct lk_face_opts o = lk_face_default_opts();
+  struct lk_image a, b;
+  struct lk_face *fa, *fb;
+  float d0[LK_FACE_DESCRIPTOR_DIM];
+  int n;
+
+  CHECK(lk_face_engine_create(&eng, models, 2) == LK_OK);
+  o.refind = 0;
+  n = describe_file(eng, LK_TESTDATA "/faceapi_bbt/sheldon/sheldon1.png", &o,
+                    arena, &a, &fa);
+  CHECK_MSG(n == 0, "the plain pass found %d faces", n);
+  o.refind = 1;
+  n = describe_file(eng, LK_TESTDATA "/faceapi_bbt/sheldon/sheldon1.png", &o,
+                    arena, &a, &fa);
+  CHECK(n == 1);
+  if(n != 1)
+    goto out;
+  memcpy(d0, fa[0].descriptor, sizeof d0);
+  CHECK(fa[0].refound == 1);
+  CHECK(fa[0].box.x_min >= 0 && fa[0].box.y_min >= 0);
+  CHECK(fa[0].box.x_max <= a.width && fa[0].box.y_max <= a.height);
+  CHECK(fa[0].landmarks[36][0] > 0 && fa[0].landmarks[45][0] < a.width);
+  n = describe_file(eng, LK_TESTDATA "/faceapi_bbt/sheldon/sheldon2.png", &o,
+                    arena, &b, &fb);
+  CHECK(n == 1);
+  if(n == 1)
+    CHECK_MSG(lk_face_distance(d0, fb[0].descriptor) < 0.6f,
+              "same person at distance %.3f",
+              lk_face_distance(d0, fb[0].descriptor));
+out:
+  lk_face_engine_destroy(eng);
+  lk_arena_destroy(arena);
+}
+
+int main(void)
+{
+  char why[LK_FACE_ERRMAX];
+  size_t start;
+  if(lk_face_models_load(&models, LK_MODEL_DIR, why)) {
+    fprintf(stderr, "cannot load models: %s\n", why);
+    return 1;
+  }
+  start = lk_mem_in_use();
+  RUN(test_window_centered);
+  RUN(test_box_clip);
+  RUN(test_ssd_nms);
+  RUN(test_tiny_nms);
+  RUN(test_align_chip_identity);
+  RUN(test_bad_arguments);
+  RUN(test_concurrent_callers);
+  RUN(test_refind);
+  CHECK_MSG(lk_mem_in_use() == start, "leaked %zu bytes",
+            lk_mem_in_use() - start);
+  lk_face_models_free(models);
+  return test_report();
+}
