@@ -341,9 +341,26 @@ static lk_err lk_detect_any(struct lk_face_engine *eng,
   return err;
 }
 
+/* Pixels of the decoded image to pixels of the file: 1 unless the JPEG was
+ * decoded smaller in the DCT domain. */
+static void lk_scale_back(const struct lk_image *img, float *sx, float *sy)
+{
+  int sw = img->src_width, sh = img->src_height;
+  *sx = *sy = 1.0f;
+  if(img->scale_denom <= 1 || sw <= 0 || sh <= 0)
+    return;
+  if(img->orientation >= 5 && img->orientation <= 8) {  /* 90-degree turns */
+    sw = img->src_height;
+    sh = img->src_width;
+  }
+  *sx = (float)sw / (float)img->width;
+  *sy = (float)sh / (float)img->height;
+}
+
 static void lk_box_out(const struct lk_det *d, int shift, const struct
                        lk_image *img, struct lk_face *f)
 {
+  float sx, sy;
   f->box.x_min = (float)(d->x - shift);
   f->box.y_min = (float)(d->y - shift);
   f->box.x_max = (float)(d->x + d->w - shift);
@@ -356,6 +373,11 @@ static void lk_box_out(const struct lk_det *d, int shift, const struct
     f->box.x_max = fminf((float)img->width, f->box.x_max);
     f->box.y_max = fminf((float)img->height, f->box.y_max);
   }
+  lk_scale_back(img, &sx, &sy);
+  f->box.x_min *= sx;
+  f->box.x_max *= sx;
+  f->box.y_min *= sy;
+  f->box.y_max *= sy;
 }
 
 static lk_err lk_check_args(struct lk_face_engine *eng,
@@ -487,13 +509,15 @@ static int lk_faces_compact(struct lk_face_job *job, int n, int shift,
                             const struct lk_image *img)
 {
   int i, k, kept = 0;
+  float sx, sy;
+  lk_scale_back(img, &sx, &sy);
   for(i = 0; i < n; i++) {
     struct lk_face *f = &job->faces[i];
     if(!job->ok[i])
       continue;
     for(k = 0; k < LK_FACE_LANDMARKS; k++) {
-      f->landmarks[k][0] -= (float)shift;
-      f->landmarks[k][1] -= (float)shift;
+      f->landmarks[k][0] = (f->landmarks[k][0] - (float)shift) * sx;
+      f->landmarks[k][1] = (f->landmarks[k][1] - (float)shift) * sy;
     }
     lk_box_out(&job->dets[i], shift, img, f);
     if(kept != i)

@@ -51,8 +51,12 @@ struct lk_face_opts {
   int refind;
 };
 
+/* Coordinates are in the pixels of the file as displayed (after EXIF
+ * orientation): an image decoded smaller in the DCT domain (scale_denom > 1)
+ * gets its boxes and landmarks scaled back. SSD boxes, as in face-api.js,
+ * may reach past the right or bottom edge of a non-square image. */
 struct lk_box {
-  float x_min, y_min, x_max, y_max;   /* original-image pixels */
+  float x_min, y_min, x_max, y_max;
 };
 
 struct lk_face {

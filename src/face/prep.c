@@ -32,21 +32,6 @@ struct lk_window lk_window_centered(int x, int y, int w, int h)
   return win;
 }
 
-/* Source pixel of the virtual padded square, NULL where it is padding. */
-static const unsigned char *lk_src_px(const struct lk_image *img,
-                                      const struct lk_window *win, int r,
-                                      int c)
-{
-  int y = r - win->pad_t, x = c - win->pad_l;
-  if(y < 0 || x < 0 || y >= win->h || x >= win->w)
-    return NULL;
-  y += win->y0;
-  x += win->x0;
-  if(y < 0 || x < 0 || y >= img->height || x >= img->width)
-    return NULL;
-  return img->rgb + ((size_t)y * (size_t)img->width + (size_t)x) * 3;
-}
-
 static float lk_norm_px(const struct lk_norm *n, float v, int ch)
 {
   if(n->div_first)
@@ -54,13 +39,26 @@ static float lk_norm_px(const struct lk_norm *n, float v, int ch)
   return (v - n->sub[ch]) / n->div;
 }
 
-/* Per output column: the two source columns and the weight. */
+/* Per output row or column: the two source indices of the padded square,
+ * each mapped to an image row/column (-1 where it falls in the padding),
+ * and the interpolation weight. */
 struct lk_axis {
   int lo, hi;
   float frac;
 };
 
-static void lk_axis_map(int in, int out, struct lk_axis *ax)
+/* Square index i to image index, or -1 in the padding. */
+static int lk_src_index(int i, int pad, int len, int origin, int limit)
+{
+  int v = i - pad;
+  if(v < 0 || v >= len)
+    return -1;
+  v += origin;
+  return v >= 0 && v < limit ? v : -1;
+}
+
+static void lk_axis_map(int in, int out, int pad, int len, int origin,
+                        int limit, struct lk_axis *ax)
 {
   const float ratio = (float)in / (float)out;
   const float in_m1 = (float)(in - 1);
@@ -68,15 +66,17 @@ static void lk_axis_map(int in, int out, struct lk_axis *ax)
   for(i = 0; i < out; i++) {
     const float src = ratio * (float)i;
     const float lo = floorf(src);
-    ax[i].lo = (int)lo;
     ax[i].frac = src - lo;
-    ax[i].hi = (int)fminf(in_m1, ceilf(src));
+    ax[i].lo = lk_src_index((int)lo, pad, len, origin, limit);
+    ax[i].hi = lk_src_index((int)fminf(in_m1, ceilf(src)), pad, len, origin,
+                            limit);
   }
 }
 
-static void lk_fetch(const unsigned char *p, float v[3])
+static void lk_fetch(const unsigned char *row, int x, float v[3])
 {
-  if(p) {
+  if(row && x >= 0) {
+    const unsigned char *p = row + (size_t)x * 3;
     v[0] = p[0];
     v[1] = p[1];
     v[2] = p[2];
@@ -85,28 +85,36 @@ static void lk_fetch(const unsigned char *p, float v[3])
   }
 }
 
+static const unsigned char *lk_row(const struct lk_image *img, int y)
+{
+  return y < 0 ? NULL : img->rgb + (size_t)y * (size_t)img->width * 3;
+}
+
+#define LK_PREP_MAX 640   /* largest net input side */
+
 void lk_prep_resize(const struct lk_image *img, const struct lk_window *win,
                     int out, const struct lk_norm *norm, float *dst)
 {
-  struct lk_axis ax[LK_SSD_SIZE > 640 ? LK_SSD_SIZE : 640];
+  struct lk_axis ry[LK_PREP_MAX], cx[LK_PREP_MAX];
   int r, c, ch;
 
-  if(out > (int)(sizeof ax / sizeof ax[0]))
+  if(out > LK_PREP_MAX)
     return;
-  lk_axis_map(win->side, out, ax);
+  lk_axis_map(win->side, out, win->pad_t, win->h, win->y0, img->height, ry);
+  lk_axis_map(win->side, out, win->pad_l, win->w, win->x0, img->width, cx);
   for(r = 0; r < out; r++) {
-    const struct lk_axis *ry = &ax[r];
+    const unsigned char *top_row = lk_row(img, ry[r].lo);
+    const unsigned char *bot_row = lk_row(img, ry[r].hi);
     for(c = 0; c < out; c++) {
-      const struct lk_axis *cx = &ax[c];
       float tl[3], tr[3], bl[3], br[3];
-      lk_fetch(lk_src_px(img, win, ry->lo, cx->lo), tl);
-      lk_fetch(lk_src_px(img, win, ry->lo, cx->hi), tr);
-      lk_fetch(lk_src_px(img, win, ry->hi, cx->lo), bl);
-      lk_fetch(lk_src_px(img, win, ry->hi, cx->hi), br);
+      lk_fetch(top_row, cx[c].lo, tl);
+      lk_fetch(top_row, cx[c].hi, tr);
+      lk_fetch(bot_row, cx[c].lo, bl);
+      lk_fetch(bot_row, cx[c].hi, br);
       for(ch = 0; ch < 3; ch++) {
-        const float top = tl[ch] + (tr[ch] - tl[ch]) * cx->frac;
-        const float bottom = bl[ch] + (br[ch] - bl[ch]) * cx->frac;
-        const float v = top + (bottom - top) * ry->frac;
+        const float top = tl[ch] + (tr[ch] - tl[ch]) * cx[c].frac;
+        const float bottom = bl[ch] + (br[ch] - bl[ch]) * cx[c].frac;
+        const float v = top + (bottom - top) * ry[r].frac;
         *dst++ = lk_norm_px(norm, v, ch);
       }
     }

@@ -383,7 +383,10 @@ lk_err lk_nn_runtime_create(struct lk_nn_graph *g, pthreadpool_t pool,
     return LK_ERR_NOMEM;
   rt->n_external = g->n_external;
   rt->ext = lk_calloc(g->n_external, sizeof *rt->ext);
-  s = rt->ext ? xnn_create_runtime_v2(g->sg, pool, 0, &rt->rt)
+  /* yield: pool workers sleep between inferences instead of spinning on
+   * a core the decoder or the other caller could use */
+  s = rt->ext ? xnn_create_runtime_v2(g->sg, pool, XNN_FLAG_YIELD_WORKERS,
+                                      &rt->rt)
               : xnn_status_out_of_memory;
   if(s != xnn_status_success) {
     if(why)

@@ -280,6 +280,37 @@ out:
   lk_arena_destroy(arena);
 }
 
+/* A JPEG decoded at half size in the DCT domain gives boxes in the file's
+ * pixels, close to the full-size result. */
+static void test_dct_scaled_boxes(void)
+{
+  struct lk_face_engine *eng;
+  struct lk_arena *arena = lk_arena_create(0);
+  struct lk_image_opts io = lk_image_default_opts();
+  struct lk_face_opts o = lk_face_default_opts();
+  struct lk_image full, half;
+  struct lk_face *ff, *fh;
+  char why[LK_IMAGE_ERRMAX];
+  const char *path = LK_TESTDATA "/compreface_samples/personA/004_A.jpg";
+  int nf = 0, nh = 0;
+
+  CHECK(lk_face_engine_create(&eng, models, 2) == LK_OK);
+  CHECK(lk_image_load(path, &io, arena, &full, why) == LK_OK);
+  io.min_side = 1024;
+  CHECK(lk_image_load(path, &io, arena, &half, why) == LK_OK);
+  CHECK(half.scale_denom == 2 && half.width * 2 >= full.width - 1);
+  CHECK(lk_face_detect(eng, &full, &o, arena, &ff, &nf) == LK_OK);
+  CHECK(lk_face_detect(eng, &half, &o, arena, &fh, &nh) == LK_OK);
+  CHECK(nf == 1 && nh == 1);
+  if(nf == 1 && nh == 1) {
+    float tol = 0.05f * (ff[0].box.x_max - ff[0].box.x_min);
+    CHECK_NEAR(fh[0].box.x_min, ff[0].box.x_min, tol);
+    CHECK_NEAR(fh[0].box.y_max, ff[0].box.y_max, tol);
+  }
+  lk_face_engine_destroy(eng);
+  lk_arena_destroy(arena);
+}
+
 int main(void)
 {
   char why[LK_FACE_ERRMAX];
@@ -297,6 +328,7 @@ int main(void)
   RUN(test_bad_arguments);
   RUN(test_concurrent_callers);
   RUN(test_refind);
+  RUN(test_dct_scaled_boxes);
   CHECK_MSG(lk_mem_in_use() == start, "leaked %zu bytes",
             lk_mem_in_use() - start);
   lk_face_models_free(models);
