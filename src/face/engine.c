@@ -35,6 +35,7 @@ struct lk_face_worker {
   struct lk_nn_runtime *lmk, *lmk_tiny, *rec;
   float in_lmk[LK_LMK_SIZE * LK_LMK_SIZE * 3];
   float in_rec[LK_REC_SIZE * LK_REC_SIZE * 3];
+  float chip_grid[LK_CHIP_GRID * LK_CHIP_GRID * 3];
   float out_lmk[136];
   float out_rec[LK_FACE_DESCRIPTOR_DIM];
 };
@@ -477,7 +478,7 @@ static lk_err lk_face_one(struct lk_face_job *job, struct lk_face_worker *w,
     win = lk_window_centered(ax, ay, aw, ah);
     lk_prep_resize(img, &win, LK_REC_SIZE, &lk_norm_face, w->in_rec);
   } else {
-    lk_align_chip(img, f->landmarks, &lk_norm_face, w->in_rec);
+    lk_align_chip(img, f->landmarks, &lk_norm_face, w->chip_grid, w->in_rec);
   }
   err = lk_run1(w->rec, w->in_rec, w->out_rec);
   if(err)

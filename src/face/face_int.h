@@ -138,10 +138,13 @@ void lk_align_faceapi_rect(const float pts[LK_FACE_LANDMARKS][2],
                            int crop_w, int crop_h, double *x, double *y,
                            double *w, double *h);
 
-/* dlib-style 150x150 chip (5-point similarity, padding 0.25), normalised
- * for the recognition net into dst[150*150*3]. */
+/* dlib-style 150x150 chip: a similarity transform from 33 of the 68
+ * landmarks onto dlib's mean face (padding 0.25), area-filtered for large
+ * faces, normalised for the recognition net into dst[150*150*3]. scratch
+ * holds LK_CHIP_GRID^2 * 3 floats. */
+#define LK_CHIP_GRID 400
 void lk_align_chip(const struct lk_image *img,
                    const float pts[LK_FACE_LANDMARKS][2],
-                   const struct lk_norm *norm, float *dst);
+                   const struct lk_norm *norm, float *scratch, float *dst);
 
 #endif

@@ -385,7 +385,7 @@ lk_err lk_nn_runtime_create(struct lk_nn_graph *g, pthreadpool_t pool,
   rt->ext = lk_calloc(g->n_external, sizeof *rt->ext);
   /* yield: pool workers sleep between inferences instead of spinning on
    * a core the decoder or the other caller could use */
-  s = rt->ext ? xnn_create_runtime_v2(g->sg, pool, XNN_FLAG_YIELD_WORKERS,
+  s = rt->ext ? xnn_create_runtime_v2(g->sg, pool, 0,
                                       &rt->rt)
               : xnn_status_out_of_memory;
   if(s != xnn_status_success) {

@@ -105,36 +105,75 @@ static void test_tiny_nms(void)
   }
 }
 
-/* With landmarks placed exactly on the chip template, the chip is the
- * image itself: the transform is the identity. */
-static void test_align_chip_identity(void)
+/* dlib's mean face, landmarks 17..67 (the ones the chip uses: 27..54,
+ * 60..64), scaled as get_face_chip_details does for a 150 px chip. */
+static void template_points(float pts[LK_FACE_LANDMARKS][2], double zoom,
+                            double shift)
 {
-  static const int idx[5] = { 45, 42, 36, 39, 33 };
-  static const double tpl[5][2] = {
-    { 0.8595674595992, 0.2134981538014 }, { 0.6460604764104, 0.2289674387677 },
-    { 0.1205750620789, 0.2137274526848 }, { 0.3340850613712, 0.2290642403242 },
-    { 0.4901123135679, 0.6277975316475 } };
+  static const double mx[51] = {
+    0.000213256, 0.0752622, 0.18113, 0.29077, 0.393397, 0.586856, 0.689483,
+    0.799124, 0.904991, 0.98004, 0.490127, 0.490127, 0.490127, 0.490127,
+    0.36688, 0.426036, 0.490127, 0.554217, 0.613373, 0.121737, 0.187122,
+    0.265825, 0.334606, 0.260918, 0.182743, 0.645647, 0.714428, 0.793132,
+    0.858516, 0.79751, 0.719335, 0.254149, 0.340985, 0.428858, 0.490127,
+    0.551395, 0.639268, 0.726104, 0.642159, 0.556721, 0.490127, 0.423532,
+    0.338094, 0.290379, 0.428096, 0.490127, 0.552157, 0.689874, 0.553364,
+    0.490127, 0.42689 };
+  static const double my[51] = {
+    0.106454, 0.038915, 0.0187482, 0.0344891, 0.0773906, 0.0773906,
+    0.0344891, 0.0187482, 0.038915, 0.106454, 0.203352, 0.307009, 0.409805,
+    0.515625, 0.587326, 0.609345, 0.628106, 0.609345, 0.587326, 0.216423,
+    0.178758, 0.179852, 0.231733, 0.245099, 0.244077, 0.231733, 0.179852,
+    0.178758, 0.216423, 0.244077, 0.245099, 0.780233, 0.745405, 0.727388,
+    0.742578, 0.727388, 0.745405, 0.780233, 0.864805, 0.902192, 0.909281,
+    0.902192, 0.864805, 0.784792, 0.778746, 0.785343, 0.778746, 0.784792,
+    0.824182, 0.831803, 0.824182 };
+  int i;
+  memset(pts, 0, sizeof(float) * LK_FACE_LANDMARKS * 2);
+  for(i = 17; i < LK_FACE_LANDMARKS; i++) {
+    pts[i][0] = (float)((0.25 + mx[i - 17]) / 1.5 * LK_REC_SIZE * zoom +
+                        shift);
+    pts[i][1] = (float)((0.25 + my[i - 17]) / 1.5 * LK_REC_SIZE * zoom +
+                        shift);
+  }
+}
+
+/* With landmarks exactly on the template the chip is the image itself; on
+ * an image twice as large (each pixel a 2x2 block) it is the same chip. */
+static void test_align_chip(void)
+{
   static unsigned char rgb[LK_REC_SIZE * LK_REC_SIZE * 3];
+  static unsigned char big[4 * LK_REC_SIZE * LK_REC_SIZE * 3];
   static float chip[LK_REC_SIZE * LK_REC_SIZE * 3];
+  static float scratch[LK_CHIP_GRID * LK_CHIP_GRID * 3];
   float pts[LK_FACE_LANDMARKS][2];
   struct lk_image img;
   struct lk_norm raw = { { 0, 0, 0 }, 1.0f, 0 };
-  int i, bad = 0;
+  int i, x, y, bad = 0;
 
-  memset(pts, 0, sizeof pts);
-  for(i = 0; i < 5; i++) {
-    pts[idx[i]][0] = (float)((0.25 + tpl[i][0]) / 1.5 * LK_REC_SIZE);
-    pts[idx[i]][1] = (float)((0.25 + tpl[i][1]) / 1.5 * LK_REC_SIZE);
-  }
   for(i = 0; i < LK_REC_SIZE * LK_REC_SIZE * 3; i++)
     rgb[i] = (unsigned char)(i * 7 % 251);
   memset(&img, 0, sizeof img);
   img.width = img.height = LK_REC_SIZE;
   img.rgb = rgb;
-  lk_align_chip(&img, pts, &raw, chip);
+  template_points(pts, 1.0, 0.0);
+  lk_align_chip(&img, pts, &raw, scratch, chip);
   for(i = 0; i < LK_REC_SIZE * LK_REC_SIZE * 3; i++)
     bad += fabsf(chip[i] - rgb[i]) > 0.05f;
   CHECK_MSG(bad == 0, "%d chip values differ from the image", bad);
+
+  for(y = 0; y < 2 * LK_REC_SIZE; y++)
+    for(x = 0; x < 2 * LK_REC_SIZE; x++)
+      memcpy(big + ((size_t)y * 2 * LK_REC_SIZE + x) * 3,
+             rgb + ((size_t)(y / 2) * LK_REC_SIZE + x / 2) * 3, 3);
+  img.width = img.height = 2 * LK_REC_SIZE;
+  img.rgb = big;
+  template_points(pts, 2.0, 0.5);   /* block centres */
+  lk_align_chip(&img, pts, &raw, scratch, chip);
+  bad = 0;
+  for(i = 0; i < LK_REC_SIZE * LK_REC_SIZE * 3; i++)
+    bad += fabsf(chip[i] - rgb[i]) > 0.05f;
+  CHECK_MSG(bad == 0, "%d values differ on the 2x image", bad);
 }
 
 static void test_bad_arguments(void)
@@ -324,7 +363,7 @@ int main(void)
   RUN(test_box_clip);
   RUN(test_ssd_nms);
   RUN(test_tiny_nms);
-  RUN(test_align_chip_identity);
+  RUN(test_align_chip);
   RUN(test_bad_arguments);
   RUN(test_concurrent_callers);
   RUN(test_refind);
