@@ -29,7 +29,7 @@
 /* Option names each command accepts, in --help order. */
 #define CLI_OPTS_COMMON "--models", "--max-pixels"
 #define CLI_OPTS_DETECT "--detector", "--min-score", "--input-size"
-#define CLI_OPTS_FACE CLI_OPTS_DETECT, "--align", "--tiny-landmarks"
+#define CLI_OPTS_FACE CLI_OPTS_DETECT, "--align", "--tiny-landmarks", "--flip"
 
 /* Everything a command can be told on its command line, plus the engine it
  * sets up. cli_ctx_init fills the defaults shown by --help. */
@@ -47,6 +47,7 @@ struct cli_ctx {
   int input_size;
   int align;
   int tiny_landmarks;
+  int flip;
   /* output */
   int json;
   const char *annotate;

@@ -27,6 +27,7 @@ void cli_ctx_init(struct cli_ctx *c, const struct cli_cmd *cmd)
   c->input_size = c->face.tiny_input_size;
   c->align = (int)c->face.align;
   c->tiny_landmarks = c->face.tiny_landmarks;
+  c->flip = c->face.flip;
   c->threads = cli_online_cpus();
   c->threshold = CLI_DEFAULT_THRESHOLD;
   c->runs = CLI_DEFAULT_RUNS;

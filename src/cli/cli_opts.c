@@ -59,6 +59,9 @@ static const struct cli_opt cli_opts[] = {
     "descriptor crop: dlib-style similarity chip or face-api.js box", NULL },
   { "--tiny-landmarks", NULL, CLI_FLAG, OFF(tiny_landmarks), 0, 0, NULL,
     NULL, "use the tiny 68-point landmark net", NULL },
+  { "--flip", NULL, CLI_FLAG, OFF(flip), 0, 0, NULL, NULL,
+    "average each descriptor with its mirror image's (similarity align; "
+    "twice the descriptor cost, a little more accurate)", NULL },
   { "--json", NULL, CLI_FLAG, OFF(json), 0, 0, NULL, NULL,
     "print JSON, one object per line", NULL },
   { "--annotate", NULL, CLI_STR, OFF(annotate), 0, 0, NULL, "OUT.jpg",
@@ -349,6 +352,7 @@ static int cli_ctx_finish(struct cli_ctx *c)
   c->face.tiny_input_size = c->input_size;
   c->face.align = (enum lk_align)c->align;
   c->face.tiny_landmarks = c->tiny_landmarks;
+  c->face.flip = c->flip;
   why[0] = '\0';
   if(lk_face_opts_check(&c->face, why))
     return cli_usage_error(c, "%s", why[0] ? why : "invalid face options");

@@ -36,6 +36,8 @@ struct lk_face_worker {
   float in_lmk[LK_LMK_SIZE * LK_LMK_SIZE * 3];
   float in_rec[LK_REC_SIZE * LK_REC_SIZE * 3];
   float chip_grid[LK_CHIP_GRID * LK_CHIP_GRID * 3];
+  float in_flip[LK_REC_SIZE * LK_REC_SIZE * 3];
+  float out_flip[LK_FACE_DESCRIPTOR_DIM];
   float out_lmk[136];
   float out_rec[LK_FACE_DESCRIPTOR_DIM];
 };
@@ -448,6 +450,23 @@ static lk_err lk_run1(struct lk_nn_runtime *rt, float *in, float *out)
   return lk_nn_runtime_run(rt, bufs);
 }
 
+/* The chip mirrored left to right, described, averaged into out_rec. */
+static lk_err lk_describe_flipped(struct lk_face_worker *w)
+{
+  const int row = LK_REC_SIZE * 3;
+  int r, c, k;
+  lk_err err;
+  for(r = 0; r < LK_REC_SIZE; r++)
+    for(c = 0; c < LK_REC_SIZE; c++)
+      for(k = 0; k < 3; k++)
+        w->in_flip[r * row + c * 3 + k] =
+          w->in_rec[r * row + (LK_REC_SIZE - 1 - c) * 3 + k];
+  err = lk_run1(w->rec, w->in_flip, w->out_flip);
+  for(k = 0; !err && k < LK_FACE_DESCRIPTOR_DIM; k++)
+    w->out_rec[k] = (w->out_rec[k] + w->out_flip[k]) * 0.5f;
+  return err;
+}
+
 /* Landmarks then descriptor for detection i, on worker w. */
 static lk_err lk_face_one(struct lk_face_job *job, struct lk_face_worker *w,
                           int i)
@@ -481,6 +500,8 @@ static lk_err lk_face_one(struct lk_face_job *job, struct lk_face_worker *w,
     lk_align_chip(img, f->landmarks, &lk_norm_face, w->chip_grid, w->in_rec);
   }
   err = lk_run1(w->rec, w->in_rec, w->out_rec);
+  if(!err && job->o->flip && job->o->align == LK_ALIGN_SIMILARITY)
+    err = lk_describe_flipped(w);
   if(err)
     return err;
   memcpy(f->descriptor, w->out_rec, sizeof f->descriptor);

@@ -45,6 +45,10 @@ struct lk_face_opts {
   int max_faces;               /* default LK_FACE_MAX_FACES */
   enum lk_align align;         /* default SIMILARITY */
   int tiny_landmarks;          /* use the tiny 68-point net (default 0) */
+  /* SIMILARITY only: also describe the mirrored chip and average the two
+   * descriptors. Twice the descriptor cost; on lfw_small, +0.6 % at 0.6.
+   * Default 0. */
+  int flip;
   /* When the detector finds nothing, try again on the image padded with a
    * border, so faces that fill the frame (crops, passport photos) are found.
    * Ordinary photos with faces are unaffected. Default 1. */
