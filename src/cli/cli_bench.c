@@ -1,8 +1,15 @@
 /* cli_bench.c - likeness bench: time the pipeline on images held in memory
- * (no disk in the timings), the engine on every core as for one request.
- * Full pipeline = decode + describe, detection = decode + detect; the
+ * (no disk in the timings). Two layouts, both with every core busy:
+ *  - throughput (the headline figures): --threads workers, each taking the
+ *    next image, on an engine with one thread per call, as `encode` and a
+ *    loaded server run;
+ *  - latency: one image at a time with the engine on every core, as one
+ *    lone request sees it.
+ * Full pipeline = decode + describe, detection = decode + detect; their
  * difference over the faces is the cost of one face's landmarks, crop and
  * descriptor. */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -14,13 +21,25 @@ struct cli_bench_img {
   size_t len;
 };
 
+#define CLI_BENCH_MAX_WORKERS 256
+
 struct cli_bench {
   struct cli_ctx *c;
   struct cli_bench_img *imgs;
-  struct lk_arena *arena;
-  int faces;         /* in one pass */
-  double full;       /* seconds over all timed passes */
-  double detect;
+  /* one arena per worker, kept across passes as a server keeps its
+   * workers' arenas: the timings then hold no first-touch page faults */
+  struct lk_arena *arenas[CLI_BENCH_MAX_WORKERS];
+  atomic_int worker;          /* next arena to hand out in a pass */
+  enum cli_stage stage;       /* of the pass running */
+  atomic_int next;            /* next image to take */
+  atomic_int faces;           /* found in the pass */
+  atomic_int failed;
+};
+
+/* Milliseconds per image of each stage in one layout. */
+struct cli_bench_ms {
+  double full, detect, face;
+  int threads;
 };
 
 static int cli_bench_read(struct cli_bench *b)
@@ -44,74 +63,115 @@ static int cli_bench_read(struct cli_bench *b)
   return CLI_EXIT_OK;
 }
 
-/* One pass over every image; adds its time to *secs, faces to *faces. */
-static int cli_bench_pass(struct cli_bench *b, enum cli_stage stage,
-                          double *secs, int *faces)
+/* A worker: images from the shared index until none are left. */
+static void *cli_bench_worker(void *arg)
 {
+  struct cli_bench *b = arg;
+  struct lk_arena *arena = b->arenas[atomic_fetch_add(&b->worker, 1)];
+  char why[CLI_WHYMAX];
   struct lk_image img;
   struct lk_face *f;
-  char why[CLI_WHYMAX];
-  double t;
   int i, n;
 
-  for(i = 0; i < b->c->n_pos; i++) {
+  if(!arena) {
+    atomic_fetch_add(&b->failed, 1);
+    return NULL;
+  }
+  while((i = atomic_fetch_add(&b->next, 1)) < b->c->n_pos) {
     const struct cli_bench_img *im = &b->imgs[i];
-    t = cli_now();
-    if(cli_image_process(b->c, im->path, im->data, im->len, stage,
-                         b->arena, &img, &f, &n, why)) {
+    if(cli_image_process(b->c, im->path, im->data, im->len, b->stage, arena,
+                         &img, &f, &n, why)) {
       cli_error(b->c, "%s: %s", im->path, why);
-      return CLI_EXIT_FAIL;
+      atomic_fetch_add(&b->failed, 1);
+      break;
     }
-    *secs += cli_now() - t;
-    *faces += n;
-    lk_arena_reset(b->arena);
+    atomic_fetch_add(&b->faces, n);
+    lk_arena_reset(arena);
   }
-  return CLI_EXIT_OK;
+  return NULL;
 }
 
-static int cli_bench_time(struct cli_bench *b)
+/* One pass over every image with n workers; wall seconds, or -1. */
+static double cli_bench_pass(struct cli_bench *b, enum cli_stage stage,
+                             int n, int *faces)
 {
-  double warm = 0;
-  int r, ignored = 0;
+  pthread_t tid[CLI_BENCH_MAX_WORKERS];
+  double t;
+  int i, started = 0;
 
-  /* the warm-up pass creates the engine's runtimes and counts the faces */
-  if(cli_bench_pass(b, CLI_DESCRIBE, &warm, &b->faces))
-    return CLI_EXIT_FAIL;
-  for(r = 0; r < b->c->runs; r++) {
-    if(cli_bench_pass(b, CLI_DESCRIBE, &b->full, &ignored) ||
-       cli_bench_pass(b, CLI_DETECT, &b->detect, &ignored))
-      return CLI_EXIT_FAIL;
-  }
-  return CLI_EXIT_OK;
+  for(i = 0; i < n; i++)
+    if(!b->arenas[i] && !(b->arenas[i] = cli_arena_create(b->c)))
+      return -1.0;
+  b->stage = stage;
+  atomic_store(&b->worker, 0);
+  atomic_store(&b->next, 0);
+  atomic_store(&b->faces, 0);
+  t = cli_now();
+  for(i = 0; i < n; i++)
+    started += !pthread_create(&tid[started], NULL, cli_bench_worker, b);
+  for(i = 0; i < started; i++)
+    pthread_join(tid[i], NULL);
+  t = cli_now() - t;
+  *faces = atomic_load(&b->faces);
+  return started == n && !atomic_load(&b->failed) ? t : -1.0;
 }
 
-static void cli_bench_report(const struct cli_bench *b)
+/* Warm-up pass (creates the runtimes), then the timed passes. */
+static int cli_bench_layout(struct cli_bench *b, int workers,
+                            struct cli_bench_ms *ms, int *faces)
 {
   const struct cli_ctx *c = b->c;
-  double per = 1000.0 / ((double)c->runs * c->n_pos);
-  double full = b->full * per, det = b->detect * per;
-  double face = b->faces ? (b->full - b->detect) * 1000.0 /
-                ((double)c->runs * b->faces) : -1;
-  int threads = lk_face_engine_threads(c->eng);
-  cJSON *o;
+  double full = 0, detect = 0, t;
+  int r, ignored;
 
-  printf("bench: %d images, %d faces, %d runs, %d threads, %s detector\n",
-         c->n_pos, b->faces, c->runs, threads,
-         c->detector == LK_DETECTOR_TINY ? "tiny" : "ssd");
-  printf("  full pipeline (decode + describe): %8.2f ms/image\n", full);
-  printf("  detection only (decode + detect):  %8.2f ms/image\n", det);
-  if(b->faces)
-    printf("  one face's landmarks + descriptor: %8.2f ms/face\n", face);
-  if(!c->json)
-    return;
-  o = cJSON_CreateObject();
-  cJSON_AddItemToObject(o, "ms_per_image_full", cli_json_num(full));
-  cJSON_AddItemToObject(o, "ms_per_image_detect", cli_json_num(det));
+  if(cli_bench_pass(b, CLI_DESCRIBE, workers, faces) < 0)
+    return CLI_EXIT_FAIL;
+  for(r = 0; r < c->runs; r++) {
+    if((t = cli_bench_pass(b, CLI_DESCRIBE, workers, &ignored)) < 0)
+      return CLI_EXIT_FAIL;
+    full += t;
+    if((t = cli_bench_pass(b, CLI_DETECT, workers, &ignored)) < 0)
+      return CLI_EXIT_FAIL;
+    detect += t;
+  }
+  ms->full = full * 1000.0 / ((double)c->runs * c->n_pos);
+  ms->detect = detect * 1000.0 / ((double)c->runs * c->n_pos);
+  ms->face = *faces ? (full - detect) * 1000.0 / ((double)c->runs * *faces)
+                    : -1;
+  ms->threads = workers;
+  return CLI_EXIT_OK;
+}
+
+static void cli_bench_print(const char *name, const struct cli_bench_ms *m,
+                            const char *layout)
+{
+  printf("  %s (%s):\n", name, layout);
+  printf("    full pipeline (decode + describe): %8.2f ms/image\n", m->full);
+  printf("    detection only (decode + detect):  %8.2f ms/image\n",
+         m->detect);
+  if(m->face >= 0)
+    printf("    one face's landmarks + descriptor: %8.2f ms/face\n",
+           m->face);
+}
+
+static void cli_bench_json(const struct cli_ctx *c, int faces,
+                           const struct cli_bench_ms *tp,
+                           const struct cli_bench_ms *lat)
+{
+  cJSON *o = cJSON_CreateObject();
+  cJSON_AddItemToObject(o, "ms_per_image_full", cli_json_num(tp->full));
+  cJSON_AddItemToObject(o, "ms_per_image_detect", cli_json_num(tp->detect));
   cJSON_AddItemToObject(o, "ms_per_face_descriptor",
-                        b->faces ? cli_json_num(face) : cJSON_CreateNull());
+                        faces ? cli_json_num(tp->face) : cJSON_CreateNull());
   cJSON_AddNumberToObject(o, "images", c->n_pos);
-  cJSON_AddNumberToObject(o, "faces", b->faces);
-  cJSON_AddNumberToObject(o, "threads", threads);
+  cJSON_AddNumberToObject(o, "faces", faces);
+  cJSON_AddNumberToObject(o, "threads", tp->threads);
+  cJSON_AddStringToObject(o, "mode", "throughput");
+  cJSON_AddItemToObject(o, "latency_ms_per_image_full",
+                        cli_json_num(lat->full));
+  cJSON_AddItemToObject(o, "latency_ms_per_image_detect",
+                        cli_json_num(lat->detect));
+  cJSON_AddNumberToObject(o, "latency_threads", lat->threads);
   cJSON_AddNumberToObject(o, "runs", c->runs);
   cJSON_AddStringToObject(o, "detector",
                           c->detector == LK_DETECTOR_TINY ? "tiny" : "ssd");
@@ -119,49 +179,87 @@ static void cli_bench_report(const struct cli_bench *b)
   cli_json_print_line(o);
 }
 
+/* Throughput on an engine of one thread per call, then latency on an
+ * engine with every core. */
+static int cli_bench_time(struct cli_bench *b, struct cli_bench_ms *tp,
+                          struct cli_bench_ms *lat, int *faces)
+{
+  struct cli_ctx *c = b->c;
+  struct lk_face_engine *wide = NULL;
+  int rc, cpus = cli_online_cpus();
+
+  rc = cli_engine_open(c, 1);
+  if(!rc)
+    rc = cli_bench_layout(b, c->threads, tp, faces);
+  if(!rc && lk_face_engine_create(&wide, c->models, cpus)) {
+    cli_error(c, "cannot create the face engine");
+    rc = CLI_EXIT_FAIL;
+  }
+  if(!rc) {
+    struct lk_face_engine *narrow = c->eng;
+    c->eng = wide;
+    rc = cli_bench_layout(b, 1, lat, faces);
+    c->eng = narrow;
+    lat->threads = cpus;
+  }
+  lk_face_engine_destroy(wide);
+  return rc;
+}
+
 static int cli_bench_run(struct cli_ctx *c)
 {
   struct cli_bench b;
-  int i, rc;
+  struct cli_bench_ms tp, lat;
+  int i, rc, faces = 0;
 
   memset(&b, 0, sizeof b);
   b.c = c;
   b.imgs = lk_calloc((size_t)c->n_pos, sizeof *b.imgs);
-  b.arena = cli_arena_create(c);
-  rc = b.imgs && b.arena ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+  rc = b.imgs ? CLI_EXIT_OK : CLI_EXIT_FAIL;
   if(rc)
     cli_error(c, "%s", lk_strerror(LK_ERR_NOMEM));
   if(!rc)
     rc = cli_bench_read(&b);
-  /* as for one request: every core on one image */
   if(!rc)
-    rc = cli_engine_open(c, cli_online_cpus());
-  if(!rc)
-    rc = cli_bench_time(&b);
-  if(!rc)
-    cli_bench_report(&b);
+    rc = cli_bench_time(&b, &tp, &lat, &faces);
+  if(!rc) {
+    printf("bench: %d images, %d faces, %d runs, %s detector\n", c->n_pos,
+           faces, c->runs, c->detector == LK_DETECTOR_TINY ? "tiny" : "ssd");
+    cli_bench_print("throughput", &tp, "one image per worker, 1-thread "
+                    "engine");
+    cli_bench_print("latency", &lat, "one image at a time, engine on "
+                    "every core");
+    if(c->json)
+      cli_bench_json(c, faces, &tp, &lat);
+  }
   for(i = 0; b.imgs && i < c->n_pos; i++)
     lk_free(b.imgs[i].data);
+  for(i = 0; i < CLI_BENCH_MAX_WORKERS; i++)
+    lk_arena_destroy(b.arenas[i]);
   lk_free(b.imgs);
-  lk_arena_destroy(b.arena);
   return rc;
 }
 
 static const char *const cli_bench_opts[] = {
-  "--runs", "--json", CLI_OPTS_FACE, CLI_OPTS_COMMON, NULL
+  "--runs", "--threads", "--json", CLI_OPTS_FACE, CLI_OPTS_COMMON, NULL
 };
 
 const struct cli_cmd cli_cmd_bench = {
-  "bench", cli_bench_run, "[--detector ssd|tiny] [--runs N] [--json] "
-  "IMAGE...",
+  "bench", cli_bench_run, "[--detector ssd|tiny] [--runs N] [--threads N] "
+  "[--json] IMAGE...",
   "time decode + detect and decode + describe on images in memory",
-  "Read every IMAGE into memory, run one warm-up pass, then N timed passes\n"
-  "of the full pipeline (decode + describe) and of detection alone\n"
-  "(decode + detect), with the engine on every online CPU. Prints the\n"
-  "milliseconds per image of each, and per face descriptor: (describe -\n"
-  "detect) / faces. With --json the last line is\n"
+  "Read every IMAGE into memory, then time the full pipeline (decode +\n"
+  "describe) and detection alone (decode + detect) in two layouts, each\n"
+  "after one warm-up pass and over N timed passes:\n"
+  "  throughput: --threads workers (default: online CPUs) each take the\n"
+  "    next image, on an engine with one thread per call;\n"
+  "  latency: one image at a time on an engine using every CPU.\n"
+  "Prints milliseconds per image (wall time / images) and per face\n"
+  "descriptor: (describe - detect) / faces. With --json the last line is\n"
   "  {\"ms_per_image_full\":..,\"ms_per_image_detect\":..,\n"
   "   \"ms_per_face_descriptor\":..,\"images\":..,\"faces\":..,\"threads\":..,\n"
-  "   \"runs\":..,\"detector\":..,\"build\":\"compiler and flags\"}",
+  "   \"mode\":\"throughput\",\"latency_ms_per_image_full\":..,\n"
+  "   \"latency_ms_per_image_detect\":..,\"latency_threads\":..,\"runs\":..,\n"
+  "   \"detector\":..,\"build\":\"compiler and flags\"}",
   cli_bench_opts, 1, -1
 };

@@ -36,8 +36,6 @@ struct lk_face_worker {
   float in_lmk[LK_LMK_SIZE * LK_LMK_SIZE * 3];
   float in_rec[LK_REC_SIZE * LK_REC_SIZE * 3];
   float chip_grid[LK_CHIP_GRID * LK_CHIP_GRID * 3];
-  float in_flip[LK_REC_SIZE * LK_REC_SIZE * 3];
-  float out_flip[LK_FACE_DESCRIPTOR_DIM];
   float out_lmk[136];
   float out_rec[LK_FACE_DESCRIPTOR_DIM];
 };
@@ -450,20 +448,26 @@ static lk_err lk_run1(struct lk_nn_runtime *rt, float *in, float *out)
   return lk_nn_runtime_run(rt, bufs);
 }
 
-/* The chip mirrored left to right, described, averaged into out_rec. */
+/* The chip mirrored left to right in place, described, averaged into
+ * out_rec (the same buffers, so the runtime needs no new set-up). */
 static lk_err lk_describe_flipped(struct lk_face_worker *w)
 {
-  const int row = LK_REC_SIZE * 3;
+  float keep[LK_FACE_DESCRIPTOR_DIM], *row, t;
   int r, c, k;
   lk_err err;
-  for(r = 0; r < LK_REC_SIZE; r++)
-    for(c = 0; c < LK_REC_SIZE; c++)
-      for(k = 0; k < 3; k++)
-        w->in_flip[r * row + c * 3 + k] =
-          w->in_rec[r * row + (LK_REC_SIZE - 1 - c) * 3 + k];
-  err = lk_run1(w->rec, w->in_flip, w->out_flip);
+  memcpy(keep, w->out_rec, sizeof keep);
+  for(r = 0; r < LK_REC_SIZE; r++) {
+    row = w->in_rec + r * LK_REC_SIZE * 3;
+    for(c = 0; c < LK_REC_SIZE / 2; c++)
+      for(k = 0; k < 3; k++) {
+        t = row[c * 3 + k];
+        row[c * 3 + k] = row[(LK_REC_SIZE - 1 - c) * 3 + k];
+        row[(LK_REC_SIZE - 1 - c) * 3 + k] = t;
+      }
+  }
+  err = lk_run1(w->rec, w->in_rec, w->out_rec);
   for(k = 0; !err && k < LK_FACE_DESCRIPTOR_DIM; k++)
-    w->out_rec[k] = (w->out_rec[k] + w->out_flip[k]) * 0.5f;
+    w->out_rec[k] = (w->out_rec[k] + keep[k]) * 0.5f;
   return err;
 }
 

@@ -31,6 +31,7 @@ struct lk_nn_graph {
 
 struct lk_nn_runtime {
   xnn_runtime_t rt;
+  int ready;                      /* set up for the buffers in ext */
   uint32_t n_external;
   struct xnn_external_value *ext;
 };
@@ -409,16 +410,23 @@ void lk_nn_runtime_destroy(struct lk_nn_runtime *rt)
   lk_free(rt);
 }
 
+/* Setting a runtime up rebuilds its operators' indirection buffers (and
+ * touches fresh memory), so it is done only when a buffer moved. */
 lk_err lk_nn_runtime_run(struct lk_nn_runtime *rt, void *const *buffers)
 {
   uint32_t i;
+  int moved = !rt->ready;
   for(i = 0; i < rt->n_external; i++) {
+    moved |= rt->ext[i].data != buffers[i];
     rt->ext[i].id = i;
     rt->ext[i].data = buffers[i];
   }
-  if(xnn_setup_runtime(rt->rt, rt->n_external, rt->ext) !=
-     xnn_status_success)
+  if(moved && xnn_setup_runtime(rt->rt, rt->n_external, rt->ext) !=
+     xnn_status_success) {
+    rt->ready = 0;
     return LK_ERR_NN;
+  }
+  rt->ready = 1;
   return xnn_invoke_runtime(rt->rt) == xnn_status_success ? LK_OK
                                                           : LK_ERR_NN;
 }
