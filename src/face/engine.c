@@ -23,10 +23,9 @@ static const double lk_refind_pads[] = { 0.5, 0.25, 1.0 };
 
 struct lk_det_sess {
   struct lk_det_sess *next;
-  struct lk_nn_runtime *ssd;
+  struct lk_ssd_exec *ssd;
   struct lk_nn_runtime *tiny[LK_TINY_SLOTS];
-  float *in;                 /* LK_TINY_MAX^2 * 3 floats, fits both nets */
-  float *box[6], *cls[6];
+  float *in;                 /* LK_TINY_MAX^2 * 3 floats: the tiny input */
   float *tiny_out;           /* 19 * 19 * 25 floats at most */
 };
 
@@ -108,13 +107,9 @@ lk_err lk_face_engine_create(struct lk_face_engine **out,
 static void lk_det_sess_free(struct lk_det_sess *s)
 {
   int i;
-  lk_nn_runtime_destroy(s->ssd);
+  lk_ssd_exec_destroy(s->ssd);
   for(i = 0; i < LK_TINY_SLOTS; i++)
     lk_nn_runtime_destroy(s->tiny[i]);
-  for(i = 0; i < 6; i++) {
-    lk_free(s->box[i]);
-    lk_free(s->cls[i]);
-  }
   lk_free(s->in);
   lk_free(s->tiny_out);
   lk_free(s);
@@ -158,7 +153,6 @@ int lk_face_engine_threads(const struct lk_face_engine *eng)
 static struct lk_det_sess *lk_det_borrow(struct lk_face_engine *eng)
 {
   struct lk_det_sess *s;
-  int i;
   pthread_mutex_lock(&eng->lock);
   s = eng->det_free;
   if(s)
@@ -169,15 +163,11 @@ static struct lk_det_sess *lk_det_borrow(struct lk_face_engine *eng)
   s = lk_calloc(1, sizeof *s);
   if(!s)
     return NULL;
-  s->in = lk_malloc((size_t)LK_TINY_MAX * LK_TINY_MAX * 3 * sizeof(float));
+  /* XNNPACK may read XNN_EXTRA_BYTES (16) past an input */
+  s->in = lk_malloc((size_t)LK_TINY_MAX * LK_TINY_MAX * 3 * sizeof(float) +
+                    16);
   s->tiny_out = lk_malloc(19 * 19 * 25 * sizeof(float));
-  for(i = 0; i < 6; i++) {
-    s->box[i] = lk_malloc((size_t)lk_ssd_pred_boxes[i] * 4 * sizeof(float));
-    s->cls[i] = lk_malloc((size_t)lk_ssd_pred_boxes[i] * 3 * sizeof(float));
-    if(!s->box[i] || !s->cls[i])
-      break;
-  }
-  if(i < 6 || !s->in || !s->tiny_out) {
+  if(!s->in || !s->tiny_out) {
     lk_det_sess_free(s);
     return NULL;
   }
@@ -226,27 +216,23 @@ static lk_err lk_run_ssd(struct lk_face_engine *eng, struct lk_det_sess *s,
                          struct lk_det *dets, int *n)
 {
   char why[LK_NN_ERRMAX] = "";
-  void *bufs[13];
   struct lk_window win = { 0, 0, img->width, img->height, 0, 0, 0 };
   lk_err err;
-  int i;
 
   if(!s->ssd) {
-    err = lk_ssd_runtime(&eng->m->ssd, eng->pool, &s->ssd, why);
+    err = lk_ssd_exec_create(&eng->m->ssd, eng->pool, &s->ssd, why);
     if(lk_log_nn(err, "ssd", why))
       return err;
   }
   win.side = img->width > img->height ? img->width : img->height;
-  lk_prep_resize(img, &win, LK_SSD_SIZE, &lk_norm_ssd, s->in);
-  bufs[0] = s->in;
-  for(i = 0; i < 6; i++) {
-    bufs[1 + i] = s->box[i];
-    bufs[7 + i] = s->cls[i];
-  }
-  err = lk_nn_runtime_run(s->ssd, bufs);
+  lk_prep_resize(img, &win, LK_SSD_SIZE, &lk_norm_ssd,
+                 lk_ssd_exec_input(s->ssd));
+  err = lk_ssd_exec_run(s->ssd, lk_prep_live_rows(win.side, LK_SSD_SIZE,
+                                                  img->height));
   if(err)
     return err;
-  *n = lk_ssd_decode(&eng->m->ssd, s->box, s->cls, min_score, max,
+  *n = lk_ssd_decode(&eng->m->ssd, lk_ssd_exec_boxes(s->ssd),
+                     lk_ssd_exec_classes(s->ssd), min_score, max,
                      img->width, img->height, dets);
   return LK_OK;
 }

@@ -68,8 +68,8 @@ struct lk_face_models {
 };
 
 /* ---- graph builders (nets.c): one runtime per net ---- */
-lk_err lk_ssd_runtime(const struct lk_ssd_w *w, pthreadpool_t pool,
-                      struct lk_nn_runtime **rt, char *why);
+lk_err lk_ssd_head_runtime(const struct lk_ssd_w *w, pthreadpool_t pool,
+                           struct lk_nn_runtime **rt, char *why);
 lk_err lk_tiny_runtime(const struct lk_tiny_w *w, int size, pthreadpool_t pool,
                        struct lk_nn_runtime **rt, char *why);
 lk_err lk_lmk_runtime(const struct lk_lmk_w *w, pthreadpool_t pool,
@@ -79,6 +79,19 @@ lk_err lk_rec_runtime(const struct lk_rec_w *w, pthreadpool_t pool,
 
 /* SSD output sizes per predictor (cells x anchors) and their sum. */
 extern const int lk_ssd_pred_boxes[6];
+
+/* ---- the SSD backbone executor (ssd.c) ---- */
+struct lk_ssd_exec;
+lk_err lk_ssd_exec_create(const struct lk_ssd_w *w, pthreadpool_t pool,
+                          struct lk_ssd_exec **out, char *why);
+void lk_ssd_exec_destroy(struct lk_ssd_exec *e);     /* NULL is fine */
+/* The 512x512x3 input to fill before each run. */
+float *lk_ssd_exec_input(struct lk_ssd_exec *e);
+/* Run on the input, whose rows from live_rows down hold only padding
+ * (-1); then lk_ssd_exec_boxes/classes hold the six predictors' outputs. */
+lk_err lk_ssd_exec_run(struct lk_ssd_exec *e, int live_rows);
+float *const *lk_ssd_exec_boxes(struct lk_ssd_exec *e);
+float *const *lk_ssd_exec_classes(struct lk_ssd_exec *e);
 
 /* ---- pre-processing (prep.c) ---- */
 
@@ -104,6 +117,11 @@ struct lk_window {
  * the window to out x out, then normalised into dst[out*out*3]. */
 void lk_prep_resize(const struct lk_image *img, const struct lk_window *win,
                     int out, const struct lk_norm *norm, float *dst);
+
+/* Rows of an out x out net input that sample the image (the rest sample
+ * only the zero padding below it), for a window of side `side` whose image
+ * part is h rows high at the top. */
+int lk_prep_live_rows(int side, int out, int h);
 
 /* Window for an integer crop box padded centred (isCenterInputs = true). */
 struct lk_window lk_window_centered(int x, int y, int w, int h);

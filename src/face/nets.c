@@ -59,30 +59,22 @@ static lk_err lk_finish(struct lk_nn_graph *g, pthreadpool_t pool,
   return err;
 }
 
-/* ssdMobilenetv1: mobileNetV1 + predictionLayer (boxes, classes raw). */
-lk_err lk_ssd_runtime(const struct lk_ssd_w *w, pthreadpool_t pool,
-                      struct lk_nn_runtime **rt, char *why)
+/* ssdMobilenetv1 predictionLayer: the extra feature layers and the six
+ * box predictors, from the backbone's pointwise-11 map (external 0) and
+ * its last map (external 1) to raw box encodings (2..7) and class logits
+ * (8..13). The backbone itself runs in ssd.c. */
+lk_err lk_ssd_head_runtime(const struct lk_ssd_w *w, pthreadpool_t pool,
+                           struct lk_nn_runtime **rt, char *why)
 {
-  struct lk_nn_graph *g = lk_nn_graph_create(13);
-  uint32_t x, conv11 = 0, feat[6], c;
+  struct lk_nn_graph *g = lk_nn_graph_create(14);
+  uint32_t feat[6], c;
   int i;
 
   if(!g)
     return LK_ERR_NOMEM;
-  x = lk_nn_input(g, 0, 1, LK_SSD_SIZE, LK_SSD_SIZE, 3);
-  x = lk_same_layer(g, x, &w->conv0, 2, LK_RELU6, 0);
-  for(i = 0; i < 13; i++) {
-    int layer = i + 1;
-    int stride = (layer == 2 || layer == 4 || layer == 6 || layer == 12)
-                 ? 2 : 1;
-    x = lk_same_layer(g, x, &w->dw[i], stride, LK_RELU6, 1);
-    x = lk_same_layer(g, x, &w->pw[i], 1, LK_RELU6, 0);
-    if(layer == 11)
-      conv11 = x;
-  }
-  feat[0] = conv11;
-  feat[1] = x;
-  c = x;
+  feat[0] = lk_nn_input(g, 0, 1, 32, 32, 512);
+  feat[1] = lk_nn_input(g, 1, 1, 16, 16, 1024);
+  c = feat[1];
   for(i = 0; i < 8; i++) {
     c = lk_same_layer(g, c, &w->pred[i], (i & 1) ? 2 : 1, LK_RELU6, 0);
     if(i & 1)
@@ -90,9 +82,9 @@ lk_err lk_ssd_runtime(const struct lk_ssd_w *w, pthreadpool_t pool,
   }
   for(i = 0; i < 6; i++) {
     lk_nn_output(g, lk_layer(g, feat[i], &w->box[i], 1, lk_pad0, LK_LINEAR,
-                             0), 1 + (uint32_t)i);
+                             0), 2 + (uint32_t)i);
     lk_nn_output(g, lk_layer(g, feat[i], &w->cls[i], 1, lk_pad0, LK_LINEAR,
-                             0), 7 + (uint32_t)i);
+                             0), 8 + (uint32_t)i);
   }
   return lk_finish(g, pool, rt, why);
 }

@@ -92,6 +92,16 @@ static const unsigned char *lk_row(const struct lk_image *img, int y)
 
 #define LK_PREP_MAX 640   /* largest net input side */
 
+int lk_prep_live_rows(int side, int out, int h)
+{
+  const float ratio = (float)side / (float)out;
+  int r;
+  for(r = 0; r < out; r++)
+    if((int)floorf(ratio * (float)r) >= h)
+      return r;
+  return out;
+}
+
 void lk_prep_resize(const struct lk_image *img, const struct lk_window *win,
                     int out, const struct lk_norm *norm, float *dst)
 {
