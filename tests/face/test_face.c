@@ -350,6 +350,44 @@ static void test_dct_scaled_boxes(void)
   lk_arena_destroy(arena);
 }
 
+/* The SSD skips rows of padding (ssd.c): a landscape image must score
+ * exactly as the same pixels on a square canvas (what face-api.js builds,
+ * with nothing to skip), whatever ran before. */
+static void test_ssd_padding_rows(void)
+{
+  struct lk_face_engine *eng;
+  struct lk_arena *arena = lk_arena_create(0);
+  struct lk_image_opts io = lk_image_default_opts();
+  struct lk_face_opts o = lk_face_default_opts();
+  struct lk_image wide, square;
+  struct lk_face *a, *b, *c;
+  char why[LK_IMAGE_ERRMAX];
+  int na = 0, nb = 0, nc = 0, i, y;
+
+  CHECK(lk_face_engine_create(&eng, models, 2) == LK_OK);
+  CHECK(lk_image_load(LK_TESTDATA "/faceapi_bbt/_group/bbt3.jpg", &io, arena,
+                      &wide, why) == LK_OK);
+  square = wide;
+  square.height = wide.width;
+  square.rgb = lk_arena_calloc(arena, (size_t)wide.width * wide.width * 3);
+  for(y = 0; y < wide.height; y++)
+    memcpy(square.rgb + (size_t)y * wide.width * 3,
+           wide.rgb + (size_t)y * wide.width * 3, (size_t)wide.width * 3);
+  o.refind = 0;
+  CHECK(lk_face_detect(eng, &wide, &o, arena, &a, &na) == LK_OK);
+  CHECK(lk_face_detect(eng, &square, &o, arena, &b, &nb) == LK_OK);
+  CHECK(lk_face_detect(eng, &wide, &o, arena, &c, &nc) == LK_OK);
+  CHECK(na >= 4 && na == nb && na == nc);
+  for(i = 0; i < na && na == nb && na == nc; i++) {
+    CHECK(a[i].score == b[i].score && a[i].score == c[i].score);
+    CHECK(memcmp(&a[i].box, &c[i].box, sizeof a[i].box) == 0);
+    CHECK_NEAR(a[i].box.y_max, b[i].box.y_max, 1.0);
+    CHECK_NEAR(a[i].box.x_min, b[i].box.x_min, 1.0);
+  }
+  lk_face_engine_destroy(eng);
+  lk_arena_destroy(arena);
+}
+
 int main(void)
 {
   char why[LK_FACE_ERRMAX];
@@ -368,6 +406,7 @@ int main(void)
   RUN(test_concurrent_callers);
   RUN(test_refind);
   RUN(test_dct_scaled_boxes);
+  RUN(test_ssd_padding_rows);
   CHECK_MSG(lk_mem_in_use() == start, "leaked %zu bytes",
             lk_mem_in_use() - start);
   lk_face_models_free(models);
