@@ -388,6 +388,67 @@ static void test_ssd_padding_rows(void)
   lk_arena_destroy(arena);
 }
 
+/* Raw SSD outputs, all 5118 anchors, with padding rows skipped and with
+ * the whole input computed: bit for bit the same, also after another image
+ * of a different shape left its values in the buffers. */
+static int ssd_raw(struct lk_ssd_exec *e, const struct lk_image *img,
+                   int skip, float *out)
+{
+  struct lk_window win = { 0, 0, img->width, img->height, 0, 0, 0 };
+  int i, n = 0;
+  win.side = img->width > img->height ? img->width : img->height;
+  lk_prep_resize(img, &win, LK_SSD_SIZE, &lk_norm_ssd, lk_ssd_exec_input(e));
+  if(lk_ssd_exec_run(e, skip ? lk_prep_live_rows(win.side, LK_SSD_SIZE,
+                                                 img->height)
+                             : LK_SSD_SIZE))
+    return -1;
+  for(i = 0; i < 6; i++) {
+    memcpy(out + n, lk_ssd_exec_boxes(e)[i],
+           (size_t)lk_ssd_pred_boxes[i] * 4 * sizeof(float));
+    n += lk_ssd_pred_boxes[i] * 4;
+    memcpy(out + n, lk_ssd_exec_classes(e)[i],
+           (size_t)lk_ssd_pred_boxes[i] * 3 * sizeof(float));
+    n += lk_ssd_pred_boxes[i] * 3;
+  }
+  return n;
+}
+
+static void test_ssd_raw_outputs(void)
+{
+  static float full[LK_SSD_ANCHORS * 7], skipped[LK_SSD_ANCHORS * 7];
+  const char *const wide_images[] = {
+    LK_TESTDATA "/faceapi_bbt/_group/bbt5.jpg",             /* 940x464 */
+    LK_TESTDATA "/compreface_samples/_detection/000_5.jpg", /* 819x546 */
+  };
+  struct lk_arena *arena = lk_arena_create(0);
+  struct lk_image_opts io = lk_image_default_opts();
+  struct lk_image img, other;
+  struct lk_ssd_exec *e = NULL;
+  char why[LK_IMAGE_ERRMAX] = "";
+  size_t k;
+  int n, i;
+
+  CHECK(lk_ssd_exec_create(&models->ssd, NULL, &e, why) == LK_OK);
+  CHECK(lk_image_load(LK_TESTDATA "/face_recognition/obama/obama.jpg", &io,
+                      arena, &other, why) == LK_OK);
+  if(!e)
+    goto out;
+  for(k = 0; k < sizeof wide_images / sizeof wide_images[0]; k++) {
+    CHECK(lk_image_load(wide_images[k], &io, arena, &img, why) == LK_OK);
+    n = ssd_raw(e, &img, 0, full);
+    CHECK(ssd_raw(e, &other, 1, skipped) == n);     /* portrait, between */
+    CHECK(ssd_raw(e, &img, 1, skipped) == n);
+    for(i = 0; i < n; i++)
+      if(memcmp(&full[i], &skipped[i], sizeof(float)))
+        break;
+    CHECK_MSG(n > 0 && i == n, "%s: output %d of %d differs", wide_images[k],
+              i, n);
+  }
+out:
+  lk_ssd_exec_destroy(e);
+  lk_arena_destroy(arena);
+}
+
 int main(void)
 {
   char why[LK_FACE_ERRMAX];
@@ -407,6 +468,7 @@ int main(void)
   RUN(test_refind);
   RUN(test_dct_scaled_boxes);
   RUN(test_ssd_padding_rows);
+  RUN(test_ssd_raw_outputs);
   CHECK_MSG(lk_mem_in_use() == start, "leaked %zu bytes",
             lk_mem_in_use() - start);
   lk_face_models_free(models);
