@@ -50,6 +50,7 @@ struct cli_ctx {
   int flip;
   /* output */
   int json;
+  int full_decode;            /* detect: no DCT-domain downscaling */
   const char *annotate;
   /* encode */
   const char *people_dir;

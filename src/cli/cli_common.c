@@ -95,31 +95,6 @@ void cli_image_size(const struct lk_image *img, int *w, int *h)
   *h = img->orientation >= 5 ? img->src_width : img->src_height;
 }
 
-/* Faces come in decoded pixels; give them in the file's full-size pixels so
- * every command reports the same coordinates whatever the decoder did. */
-static void cli_unscale(struct lk_image *img, struct lk_face *faces, int n)
-{
-  int w, h, i, k;
-  float sx, sy;
-
-  cli_image_size(img, &w, &h);
-  if(w == img->width && h == img->height)
-    return;
-  sx = (float)w / (float)img->width;
-  sy = (float)h / (float)img->height;
-  for(i = 0; i < n; i++) {
-    struct lk_face *f = &faces[i];
-    f->box.x_min *= sx;
-    f->box.x_max *= sx;
-    f->box.y_min *= sy;
-    f->box.y_max *= sy;
-    for(k = 0; k < LK_FACE_LANDMARKS; k++) {
-      f->landmarks[k][0] *= sx;
-      f->landmarks[k][1] *= sy;
-    }
-  }
-}
-
 static void cli_why(char *why, lk_err err, const char *detail)
 {
   snprintf(why, CLI_WHYMAX, "%s%s%s", lk_strerror(err),
@@ -158,7 +133,6 @@ lk_err cli_image_process(struct cli_ctx *c, const char *path,
     cli_why(why, err, "");
     return err;
   }
-  cli_unscale(img, *faces, *n);
   return LK_OK;
 }
 

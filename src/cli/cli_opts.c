@@ -62,6 +62,8 @@ static const struct cli_opt cli_opts[] = {
   { "--flip", NULL, CLI_FLAG, OFF(flip), 0, 0, NULL, NULL,
     "average each descriptor with its mirror image's (similarity align; "
     "twice the descriptor cost, a little more accurate)", NULL },
+  { "--full-decode", NULL, CLI_FLAG, OFF(full_decode), 0, 0, NULL, NULL,
+    "decode every pixel of large JPEGs (detect scales them down)", NULL },
   { "--json", NULL, CLI_FLAG, OFF(json), 0, 0, NULL, NULL,
     "print JSON, one object per line", NULL },
   { "--annotate", NULL, CLI_STR, OFF(annotate), 0, 0, NULL, "OUT.jpg",
