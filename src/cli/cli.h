@@ -124,6 +124,10 @@ int cli_online_cpus(void);
 /* An arena big enough for one image at c->max_pixels and its inference. */
 struct lk_arena *cli_arena_create(const struct cli_ctx *c);
 
+/* cli_engine_open with every online CPU (one image at a time), then an
+ * arena; messages on failure. The caller destroys *arena. */
+int cli_open_one_at_a_time(struct cli_ctx *c, struct lk_arena **arena);
+
 /* Compiler and flags of this build, for version and bench. */
 const char *cli_build_info(void);
 

@@ -84,6 +84,20 @@ struct lk_arena *cli_arena_create(const struct cli_ctx *c)
   return lk_arena_create(pixels * 3 + ((size_t)512 << 20));
 }
 
+int cli_open_one_at_a_time(struct cli_ctx *c, struct lk_arena **arena)
+{
+  int rc = cli_engine_open(c, cli_online_cpus());
+  *arena = NULL;
+  if(rc)
+    return rc;
+  *arena = cli_arena_create(c);
+  if(!*arena) {
+    cli_error(c, "%s", lk_strerror(LK_ERR_NOMEM));
+    return CLI_EXIT_FAIL;
+  }
+  return CLI_EXIT_OK;
+}
+
 void cli_image_size(const struct lk_image *img, int *w, int *h)
 {
   *w = img->width;

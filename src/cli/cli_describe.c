@@ -11,15 +11,9 @@ static int cli_describe_run(struct cli_ctx *c)
   int i, n, failed = 0, rc;
   lk_err err;
 
-  /* one image at a time: every core works on it */
-  rc = cli_engine_open(c, cli_online_cpus());
+  rc = cli_open_one_at_a_time(c, &arena);
   if(rc)
     return rc;
-  arena = cli_arena_create(c);
-  if(!arena) {
-    cli_error(c, "%s", lk_strerror(LK_ERR_NOMEM));
-    return CLI_EXIT_FAIL;
-  }
   for(i = 0; i < c->n_pos; i++) {
     err = cli_image_process(c, c->pos[i], NULL, 0, CLI_DESCRIBE, arena, &img,
                             &faces, &n, why);

@@ -120,14 +120,9 @@ static int cli_detect_run(struct cli_ctx *c)
 
   if(!c->full_decode)
     c->image.min_side = CLI_DETECT_MIN_SIDE;
-  rc = cli_engine_open(c, cli_online_cpus());
+  rc = cli_open_one_at_a_time(c, &arena);
   if(rc)
     return rc;
-  arena = cli_arena_create(c);
-  if(!arena) {
-    cli_error(c, "%s", lk_strerror(LK_ERR_NOMEM));
-    return CLI_EXIT_FAIL;
-  }
   for(i = 0; i < c->n_pos; i++) {
     failed |= cli_detect_one(c, i, arena);
     lk_arena_reset(arena);

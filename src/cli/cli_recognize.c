@@ -122,14 +122,7 @@ static int cli_recognize_run(struct cli_ctx *c)
   if(!ds.n)
     cli_error(c, "warning: %s has no entries: every face is unknown",
               c->dataset);
-  rc = cli_engine_open(c, cli_online_cpus());
-  if(!rc) {
-    arena = cli_arena_create(c);
-    if(!arena) {
-      cli_error(c, "%s", lk_strerror(LK_ERR_NOMEM));
-      rc = CLI_EXIT_FAIL;
-    }
-  }
+  rc = cli_open_one_at_a_time(c, &arena);
   if(!rc && cli_recognize_images(c, &ds, arena))
     rc = CLI_EXIT_FAIL;
   lk_arena_destroy(arena);
@@ -189,13 +182,10 @@ static int cli_compare_run(struct cli_ctx *c)
   struct lk_arena *arena;
   int rc;
 
-  rc = cli_engine_open(c, cli_online_cpus());
-  if(rc)
+  rc = cli_open_one_at_a_time(c, &arena);
+  if(rc) {
+    lk_arena_destroy(arena);
     return rc;
-  arena = cli_arena_create(c);
-  if(!arena) {
-    cli_error(c, "%s", lk_strerror(LK_ERR_NOMEM));
-    return CLI_EXIT_FAIL;
   }
   rc = cli_compare_face(c, c->pos[0], arena, a);
   if(!rc)

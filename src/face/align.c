@@ -75,7 +75,7 @@ void lk_align_faceapi_rect(const float pts[LK_FACE_LANDMARKS][2],
 /* dlib's mean face (get_face_chip_details): average positions of the 68
  * landmarks 17..67 in a unit square. Its 68-point chip uses the nose, eyes
  * and upper mouth (27..54, 60..64), skipping brows and the lower lip. */
-static const double lk_mean_x[51] = {
+const double lk_chip_mean_x[51] = {
   0.000213256, 0.0752622, 0.18113, 0.29077, 0.393397, 0.586856, 0.689483,
   0.799124, 0.904991, 0.98004, 0.490127, 0.490127, 0.490127, 0.490127,
   0.36688, 0.426036, 0.490127, 0.554217, 0.613373, 0.121737, 0.187122,
@@ -85,7 +85,7 @@ static const double lk_mean_x[51] = {
   0.338094, 0.290379, 0.428096, 0.490127, 0.552157, 0.689874, 0.553364,
   0.490127, 0.42689,
 };
-static const double lk_mean_y[51] = {
+const double lk_chip_mean_y[51] = {
   0.106454, 0.038915, 0.0187482, 0.0344891, 0.0773906, 0.0773906, 0.0344891,
   0.0187482, 0.038915, 0.106454, 0.203352, 0.307009, 0.409805, 0.515625,
   0.587326, 0.609345, 0.628106, 0.609345, 0.587326, 0.216423, 0.178758,
@@ -223,8 +223,8 @@ void lk_align_chip(const struct lk_image *img,
   for(i = 17; i < LK_FACE_LANDMARKS; i++) {
     if(!lk_chip_uses(i))
       continue;
-    chip[n][0] = (pad + lk_mean_x[i - 17]) / (2 * pad + 1) * s;
-    chip[n][1] = (pad + lk_mean_y[i - 17]) / (2 * pad + 1) * s;
+    chip[n][0] = (pad + lk_chip_mean_x[i - 17]) / (2 * pad + 1) * s;
+    chip[n][1] = (pad + lk_chip_mean_y[i - 17]) / (2 * pad + 1) * s;
     src[n][0] = pts[i][0];
     src[n][1] = pts[i][1];
     n++;

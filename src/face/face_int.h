@@ -161,6 +161,8 @@ void lk_align_faceapi_rect(const float pts[LK_FACE_LANDMARKS][2],
  * faces, normalised for the recognition net into dst[150*150*3]. scratch
  * holds LK_CHIP_GRID^2 * 3 floats. */
 #define LK_CHIP_GRID 400
+/* dlib's mean face: landmarks 17..67 in a unit square. */
+extern const double lk_chip_mean_x[51], lk_chip_mean_y[51];
 void lk_align_chip(const struct lk_image *img,
                    const float pts[LK_FACE_LANDMARKS][2],
                    const struct lk_norm *norm, float *scratch, float *dst);
