@@ -15,6 +15,7 @@ static const char *const lk_err_text[LK_ERR_LAST] = {
   [LK_ERR_NN] = "inference engine failure",
   [LK_ERR_UNSUPPORTED] = "unsupported input",
   [LK_ERR_NO_FACE] = "no face found",
+  [LK_ERR_EXISTS] = "already exists",
 };
 
 const char *lk_strerror(lk_err err)

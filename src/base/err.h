@@ -22,6 +22,7 @@ typedef enum {
   LK_ERR_NN = 10,           /* the inference library refused or failed */
   LK_ERR_UNSUPPORTED = 11,  /* a valid input we do not handle */
   LK_ERR_NO_FACE = 12,      /* an image with no face where one is needed */
+  LK_ERR_EXISTS = 13,       /* a name or id already taken */
   LK_ERR_LAST               /* never use! */
 } lk_err;
 
