@@ -39,8 +39,7 @@
 #define LK_STORE_PAGE_MAX 100000   /* rows one list or changes call returns */
 #define LK_STORE_ERRMAX 256
 
-/* A name that is already taken (person create, rename without merge).
- */
+/* A name that is already taken (person create, rename without merge). */
 #define LK_STORE_ERR_EXISTS LK_ERR_EXISTS
 
 struct lk_store;
