@@ -9,34 +9,6 @@
 
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "descriptor BLOBs are little-endian float32, copied as-is"
-/* store_sqlite_ops.c: the backend calls of store_int.h. */
-lk_err lk_sql_person_find(struct lk_store_db *, const char *,
-                          struct lk_store_person *);
-lk_err lk_sql_person_insert(struct lk_store_db *, const char *, double,
-                            int64_t *);
-lk_err lk_sql_person_rename(struct lk_store_db *, int64_t, const char *,
-                            double);
-lk_err lk_sql_person_remove(struct lk_store_db *, int64_t, double);
-lk_err lk_sql_person_list(struct lk_store_db *, struct lk_arena *,
-                          struct lk_store_person **, int *);
-lk_err lk_sql_person_face_ids(struct lk_store_db *, int64_t,
-                              struct lk_arena *, int64_t **, int *);
-lk_err lk_sql_face_insert(struct lk_store_db *,
-                          const struct lk_store_face_new *, int64_t, double,
-                          int64_t *);
-lk_err lk_sql_face_update(struct lk_store_db *, int64_t,
-                          const struct lk_store_face_update *, int64_t,
-                          double);
-lk_err lk_sql_face_move(struct lk_store_db *, int64_t, int64_t, double);
-lk_err lk_sql_face_remove(struct lk_store_db *, int64_t, double);
-lk_err lk_sql_face_get(struct lk_store_db *, int64_t, struct lk_arena *,
-                       struct lk_store_face *);
-lk_err lk_sql_face_list(struct lk_store_db *, int64_t, int64_t, int,
-                        struct lk_arena *, struct lk_store_face **, int *);
-lk_err lk_sql_face_changes(struct lk_store_db *, double, int,
-                           struct lk_arena *, struct lk_store_face **, int *);
-lk_err lk_sql_counts(struct lk_store_db *, struct lk_store_counts *);
-
 #endif
 
 /* Every statement, prepared once per connection on first use. */
