@@ -5,7 +5,7 @@
 set -eu
 pkgs="build-essential cmake pkg-config ca-certificates clang libclang-rt-14-dev
  libxnnpack-dev libpthreadpool-dev libturbojpeg0-dev libspng-dev libwebp-dev
- libexif-dev libcjson-dev libsqlite3-dev libcurl4-openssl-dev
+ libexif-dev libcjson-dev libsqlite3-dev libcurl4-openssl-dev curl
  libmicrohttpd-dev"
 missing=""
 for p in $pkgs; do

@@ -62,6 +62,11 @@ struct cli_ctx {
   double threshold;
   /* bench */
   int runs;
+  /* serve */
+  int port;
+  const char *bind;
+  const char *data_dir;
+  const char *api_key;
   /* positional arguments (point into argv) */
   char **pos;
   int n_pos;
@@ -91,6 +96,7 @@ extern const struct cli_cmd cli_cmd_recognize;  /* cli_recognize.c */
 extern const struct cli_cmd cli_cmd_compare;    /* cli_recognize.c */
 extern const struct cli_cmd cli_cmd_bench;      /* cli_bench.c */
 extern const struct cli_cmd cli_cmd_rgb;        /* cli_rgb.c */
+extern const struct cli_cmd cli_cmd_serve;      /* cli_serve.c */
 
 /* --- cli_opts.c: the option table, parsing, --help ------------------- */
 

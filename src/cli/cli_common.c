@@ -31,6 +31,9 @@ void cli_ctx_init(struct cli_ctx *c, const struct cli_cmd *cmd)
   c->threads = cli_online_cpus();
   c->threshold = CLI_DEFAULT_THRESHOLD;
   c->runs = CLI_DEFAULT_RUNS;
+  c->port = 5000;
+  c->bind = "0.0.0.0";
+  c->data_dir = "./likeness-data";
 }
 
 void cli_ctx_clear(struct cli_ctx *c)

@@ -8,7 +8,7 @@
 
 static const struct cli_cmd *const cli_cmds[] = {
   &cli_cmd_describe, &cli_cmd_detect, &cli_cmd_encode, &cli_cmd_recognize,
-  &cli_cmd_compare, &cli_cmd_bench, &cli_cmd_rgb,
+  &cli_cmd_compare, &cli_cmd_bench, &cli_cmd_rgb, &cli_cmd_serve,
 };
 
 #define CLI_N_CMDS (int)(sizeof cli_cmds / sizeof cli_cmds[0])

@@ -1,0 +1,167 @@
+/* cli_serve.c - likeness serve: the HTTP server on the gallery in DATA.
+ *
+ * The engine runs one request per core (each call single-threaded, at most
+ * one heavy request per online CPU at once, a bounded queue behind them,
+ * 503 past it): the layout that gives the most requests per second.
+ * SIGTERM or SIGINT drains the requests in flight and exits 0. */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "base/log.h"
+#include "cli.h"
+#include "http/api.h"
+
+#define CLI_SERVE_DRAIN_MS 10000
+
+static lk_err cli_healthz(struct lk_http_req *req, struct lk_http_resp *resp,
+                          void *ctx)
+{
+  cJSON *o = cJSON_CreateObject();
+  (void)req;
+  (void)ctx;
+  if(o)
+    cJSON_AddStringToObject(o, "status", "ok");
+  return lk_http_resp_json(resp, 200, o);
+}
+
+/* DATA (one level) with owner-only access; an existing folder is fine. */
+static int cli_serve_data_dir(const struct cli_ctx *c)
+{
+  struct stat sb;
+  if(mkdir(c->data_dir, 0700) && errno != EEXIST) {
+    cli_error(c, "cannot create the data folder '%s': %s", c->data_dir,
+              strerror(errno));
+    return CLI_EXIT_FAIL;
+  }
+  if(stat(c->data_dir, &sb) || !S_ISDIR(sb.st_mode)) {
+    cli_error(c, "'%s' is not a folder", c->data_dir);
+    return CLI_EXIT_FAIL;
+  }
+  return CLI_EXIT_OK;
+}
+
+struct cli_server {
+  struct lk_store *store;
+  struct lk_pipeline *pipe;
+  struct lk_api_config api_cfg;
+  struct lk_api api;
+  struct lk_http_route routes[LK_API_MAX_ROUTES + 1];
+  size_t n_routes;
+  struct lk_http_server *http;
+};
+
+static int cli_serve_open(struct cli_ctx *c, struct cli_server *s)
+{
+  struct lk_store_opts so = lk_store_default_opts();
+  struct lk_pipeline_config pc = lk_pipeline_default_config();
+  char path[4096], why[LK_STORE_ERRMAX] = "";
+  lk_err err;
+
+  if(snprintf(path, sizeof path, "%s/likeness.db", c->data_dir) >=
+     (int)sizeof path)
+    return cli_usage_error(c, "--data path too long");
+  err = lk_store_open(&s->store, path, &so, why);
+  if(err) {
+    cli_error(c, "cannot open the gallery %s: %s", path,
+              why[0] ? why : lk_strerror(err));
+    return CLI_EXIT_FAIL;
+  }
+  pc.face = c->face;
+  pc.image = c->image;
+  if(lk_pipeline_create(&s->pipe, c->eng, s->store, &pc)) {
+    cli_error(c, "cannot set up the pipeline");
+    return CLI_EXIT_FAIL;
+  }
+  s->api_cfg.deepstack_api_key = c->api_key;
+  s->api.pipe = s->pipe;
+  s->api.cfg = &s->api_cfg;
+  s->routes[0].method = "GET";
+  s->routes[0].pattern = "/healthz";
+  s->routes[0].handler = cli_healthz;
+  s->n_routes = 1 + lk_api_deepstack_routes(&s->api, s->routes + 1,
+                                            LK_API_MAX_ROUTES);
+  return CLI_EXIT_OK;
+}
+
+static int cli_serve_start(struct cli_ctx *c, struct cli_server *s)
+{
+  struct lk_http_config hc = lk_http_config_default();
+  char why[LK_HTTP_ERRMAX] = "";
+  lk_err err;
+
+  hc.bind = c->bind;
+  hc.port = (unsigned)c->port;
+  hc.heavy_max = (unsigned)cli_online_cpus();
+  /* errors without a route (404) in DeepStack's shape, the only API yet */
+  hc.on_error = lk_api_deepstack_error;
+  err = lk_http_server_create(&s->http, &hc, s->routes, s->n_routes);
+  if(!err)
+    err = lk_http_server_start(s->http, why);
+  if(err) {
+    cli_error(c, "cannot start the server on %s port %d: %s", c->bind,
+              c->port, why[0] ? why : lk_strerror(err));
+    return CLI_EXIT_FAIL;
+  }
+  lk_log(LK_LOG_INFO, "serve", "listening on %s port %u (data %s, %d "
+         "inference slots)", c->bind, lk_http_server_port(s->http),
+         c->data_dir, cli_online_cpus());
+  printf("listening on port %u\n", lk_http_server_port(s->http));
+  fflush(stdout);
+  return CLI_EXIT_OK;
+}
+
+static int cli_serve_run(struct cli_ctx *c)
+{
+  struct cli_server s;
+  sigset_t set;
+  int rc, sig = 0;
+
+  memset(&s, 0, sizeof s);
+  lk_log_set_level(LK_LOG_INFO);   /* a server logs every request */
+  /* server threads inherit this mask; the main thread waits for them */
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, NULL);
+  signal(SIGPIPE, SIG_IGN);
+  rc = cli_serve_data_dir(c);
+  if(!rc)
+    rc = cli_engine_open(c, 1);
+  if(!rc)
+    rc = cli_serve_open(c, &s);
+  if(!rc)
+    rc = cli_serve_start(c, &s);
+  if(!rc) {
+    sigwait(&set, &sig);
+    lk_log(LK_LOG_INFO, "serve", "signal %d: draining", sig);
+    if(lk_http_server_stop(s.http, CLI_SERVE_DRAIN_MS) == LK_ERR_BUSY)
+      lk_log(LK_LOG_WARN, "serve", "requests still running at the "
+             "drain deadline");
+  }
+  lk_http_server_destroy(s.http);
+  lk_pipeline_destroy(s.pipe);
+  lk_store_close(s.store);
+  return rc;
+}
+
+static const char *const cli_serve_opts[] = {
+  "--port", "--bind", "--data", "--api-key", CLI_OPTS_FACE, CLI_OPTS_COMMON,
+  NULL
+};
+
+const struct cli_cmd cli_cmd_serve = {
+  "serve", cli_serve_run, "[--port P] [--data DIR] [options]",
+  "the HTTP server: health check and the DeepStack face API",
+  "Serve the face APIs over HTTP on the gallery kept in DIR/likeness.db:\n"
+  "  GET  /healthz                   {\"status\":\"ok\"} once models are loaded\n"
+  "  POST /v1/vision/face[/recognize|/register|/list|/delete|/match]\n"
+  "                                  DeepStack's face API (docs/api-deepstack.md)\n"
+  "One log line per request. At most one inference per CPU runs at once,\n"
+  "a few more wait, and the rest get 503 with Retry-After. SIGTERM or\n"
+  "SIGINT finishes the requests in flight (up to 10 s) and exits 0.",
+  cli_serve_opts, 0, 0
+};

@@ -1,0 +1,98 @@
+#!/bin/sh
+# serve.sh - likeness serve end to end over real HTTP (curl): health check,
+# DeepStack register/recognize/list/delete, a kill -9 and restart that
+# keeps every acknowledged face, and SIGTERM draining to exit status 0.
+set -eu
+. "$(dirname "$0")/common.inc"
+command -v curl >/dev/null || { echo "curl is needed" >&2; exit 1; }
+
+LFW=$DATA/lfw_small
+GALLERY=$TMP/gallery
+PID=
+PORT=
+cleanup() {
+  st=$?
+  if [ -n "$PID" ]; then
+    kill -9 "$PID" 2>/dev/null || true
+  fi
+  rm -rf "$TMP"
+  exit "$st"
+}
+trap cleanup EXIT
+
+# Start the server on a free port; wait for /healthz (models take ~1 s).
+start() {
+  "$BIN" serve --port 0 --data "$GALLERY" --models "$MODELS" \
+    >"$TMP/serve.out" 2>"$TMP/serve.err" &
+  PID=$!
+  i=0
+  while [ $i -lt 300 ]; do
+    PORT=$(sed -n 's/^listening on port \([0-9]*\)$/\1/p' "$TMP/serve.out")
+    if [ -n "$PORT" ] &&
+       curl -fsS "http://127.0.0.1:$PORT/healthz" >"$OUT" 2>/dev/null; then
+      return 0
+    fi
+    kill -0 "$PID" 2>/dev/null || break
+    sleep 0.2
+    i=$((i + 1))
+  done
+  cat "$TMP/serve.err" >&2
+  return 1
+}
+
+post() {   # post PATH curl-args...
+  path=$1
+  shift
+  set +e
+  code=$(curl -sS -o "$OUT" -w '%{http_code}' "$@" \
+         "http://127.0.0.1:$PORT$path" 2>"$ERR")
+  set -e
+}
+
+check "server starts and answers /healthz" start
+check "healthz says ok" has "$OUT" '"status":"ok"'
+
+post /v1/vision/face/register -F userid="Tony Blair" \
+  -F image1=@"$LFW/Tony_Blair/Tony_Blair_0001.jpg" \
+  -F image2=@"$LFW/Tony_Blair/Tony_Blair_0002.jpg"
+check "register answers 200" test "$code" = 200
+check "register says face added" has "$OUT" '"face added"'
+
+post /v1/vision/face/register -F userid="Tony Blair" \
+  -F image=@"$LFW/Tony_Blair/Tony_Blair_0004.jpg"
+check "registering again says face updated" has "$OUT" '"face updated"'
+
+post /v1/vision/face/register -F image=@"$LFW/Tony_Blair/Tony_Blair_0004.jpg"
+check "register without userid is 400" test "$code" = 400
+check "... saying userid not specified" has "$OUT" '"userid not specified"'
+
+post /v1/vision/face/recognize -F image=@"$LFW/Tony_Blair/Tony_Blair_0003.jpg"
+check "recognize answers 200" test "$code" = 200
+check "recognize names Tony Blair" has "$OUT" '"userid":"Tony Blair"'
+
+# kill -9: every acknowledged face must survive the restart
+kill -9 "$PID"
+wait "$PID" 2>/dev/null || true
+check "server restarts on the same data" start
+post /v1/vision/face/list -X POST
+check "Tony Blair is still registered after kill -9" has "$OUT" '"Tony Blair"'
+post /v1/vision/face/recognize -F image=@"$LFW/Tony_Blair/Tony_Blair_0003.jpg"
+check "and still recognised" has "$OUT" '"userid":"Tony Blair"'
+
+post /v1/vision/face/delete -F userid="Tony Blair"
+check "delete answers 200" test "$code" = 200
+post /v1/vision/face/list -X POST
+check "list is empty after delete" has "$OUT" '"faces":[]'
+
+post /no/such/path
+check "unknown path is 404" test "$code" = 404
+
+kill -TERM "$PID"
+set +e
+wait "$PID"
+rc=$?
+set -e
+check "SIGTERM drains and exits 0" test "$rc" -eq 0
+check "one log line per request" grep -q 'POST /v1/vision/face/recognize' "$TMP/serve.err"
+
+finish
