@@ -231,6 +231,23 @@ static float lk_ds_score(double t)
   return f < LK_DS_SCORE_FLOOR ? LK_DS_SCORE_FLOOR : f;
 }
 
+/* The checks detect and recognize share, in DeepStack's order: key, image,
+ * min_confidence. 1 when the response is already an error. */
+static int lk_ds_image_request(struct lk_http_req *req,
+                               struct lk_http_resp *resp, struct lk_api *api,
+                               double def, const struct lk_http_part **img,
+                               double *t)
+{
+  if(lk_ds_refused(req, resp, api))
+    return 1;
+  *img = lk_api_file(req, "image");
+  if(!*img) {
+    lk_ds_fail(resp, 400, LK_DS_NO_IMAGE);
+    return 1;
+  }
+  return lk_ds_min_confidence(req, resp, def, t) ? 1 : 0;
+}
+
 static lk_err lk_ds_detect(struct lk_http_req *req, struct lk_http_resp *resp,
                            void *ctx)
 {
@@ -241,12 +258,7 @@ static lk_err lk_ds_detect(struct lk_http_req *req, struct lk_http_resp *resp,
   double t;
   lk_err err;
 
-  if(lk_ds_refused(req, resp, api))
-    return LK_OK;
-  img = lk_api_file(req, "image");
-  if(!img)
-    return lk_ds_fail(resp, 400, LK_DS_NO_IMAGE);
-  if(lk_ds_min_confidence(req, resp, LK_DS_DETECT_MIN, &t))
+  if(lk_ds_image_request(req, resp, api, LK_DS_DETECT_MIN, &img, &t))
     return LK_OK;
   err = lk_pipeline_detect(api->pipe, img->data, img->size, 0,
                            lk_ds_score(t), lk_http_req_arena(req), &r, why);
@@ -265,12 +277,7 @@ static lk_err lk_ds_recognize(struct lk_http_req *req,
   double t;
   lk_err err;
 
-  if(lk_ds_refused(req, resp, api))
-    return LK_OK;
-  img = lk_api_file(req, "image");
-  if(!img)
-    return lk_ds_fail(resp, 400, LK_DS_NO_IMAGE);
-  if(lk_ds_min_confidence(req, resp, LK_DS_RECOGNIZE_MIN, &t))
+  if(lk_ds_image_request(req, resp, api, LK_DS_RECOGNIZE_MIN, &img, &t))
     return LK_OK;
   err = lk_pipeline_recognize(api->pipe, img->data, img->size, 1,
                               lk_http_req_arena(req), &r, why);
