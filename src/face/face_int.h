@@ -58,7 +58,7 @@ struct lk_rec_w {
 };
 
 struct lk_face_models {
-  struct lk_nn_weights *src[5];     /* dequantized manifests, kept for fc */
+  struct lk_nn_weights *src[5];     /* dequantized manifests, while loading */
   struct lk_ssd_w ssd;
   struct lk_tiny_w tiny;
   struct lk_lmk_w lmk, lmk_tiny;

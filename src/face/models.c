@@ -65,6 +65,17 @@ static const float *lk_vec(struct lk_prep *p, const char *name, int n)
   return t ? t->data : NULL;
 }
 
+/* A copy the prepared model keeps, so the dequantized manifests can go. */
+static const float *lk_keep(struct lk_prep *p, const char *name, int n)
+{
+  const float *src = lk_vec(p, name, n);
+  float *dst = lk_own(p, (size_t)n);
+  if(!src || !dst)
+    return NULL;
+  memcpy(dst, src, (size_t)n * sizeof *dst);
+  return dst;
+}
+
 /* Plain conv: out = (conv(x, f) + bias) * scale + shift, folded. */
 static void lk_prep_conv(struct lk_prep *p, struct lk_fconv *c,
                          const char *filt, const char *bias,
@@ -170,7 +181,7 @@ static void lk_prep_ssd(struct lk_prep *p, struct lk_ssd_w *s)
     snprintf(b, sizeof b, "Prediction/BoxPredictor_%d/ClassPredictor/biases", i);
     lk_prep_conv(p, &s->cls[i], a, b, NULL, NULL);
   }
-  s->anchors = lk_vec(p, "Output/extra_dim", LK_SSD_ANCHORS * 4);
+  s->anchors = lk_keep(p, "Output/extra_dim", LK_SSD_ANCHORS * 4);
 }
 
 static void lk_prep_sep(struct lk_prep *p, struct lk_fconv *dw,
@@ -209,8 +220,8 @@ static void lk_prep_lmk(struct lk_prep *p, struct lk_lmk_w *l, int blocks)
       snprintf(name, sizeof name, "dense%d/conv%d", b, c);
       lk_prep_sep(p, &l->dw[b][c], &l->pw[b][c], name);
     }
-  l->fc_w = lk_vec(p, "fc/weights", l->fc_in * 136);
-  l->fc_b = lk_vec(p, "fc/bias", 136);
+  l->fc_w = lk_keep(p, "fc/weights", l->fc_in * 136);
+  l->fc_b = lk_keep(p, "fc/bias", 136);
 }
 
 /* Residual blocks of the recognition net, in forward order. */
@@ -242,7 +253,7 @@ static void lk_prep_rec(struct lk_prep *p, struct lk_rec_w *r)
     snprintf(name, sizeof name, "%s/conv2", lk_rec_blocks[i]);
     lk_prep_rec_layer(p, &r->c2[i], name);
   }
-  r->fc = lk_vec(p, "fc", 256 * 128);
+  r->fc = lk_keep(p, "fc", 256 * 128);
 }
 
 static const char *const lk_model_names[5] = {
@@ -297,6 +308,11 @@ lk_err lk_face_models_load(struct lk_face_models **out, const char *dir,
   if(p.err) {
     lk_face_models_free(m);
     return p.err;
+  }
+  /* everything needed now lives in the prepared buffers */
+  for(i = 0; i < 5; i++) {
+    lk_nn_weights_free(m->src[i]);
+    m->src[i] = NULL;
   }
   *out = m;
   return LK_OK;
