@@ -84,6 +84,8 @@ static int cli_serve_open(struct cli_ctx *c, struct cli_server *s)
   s->routes[0].handler = cli_healthz;
   s->n_routes = 1 + lk_api_deepstack_routes(&s->api, s->routes + 1,
                                             LK_API_MAX_ROUTES);
+  s->n_routes += lk_api_seed_routes(&s->api, s->routes + s->n_routes,
+                                    LK_API_MAX_ROUTES + 1 - s->n_routes);
   return CLI_EXIT_OK;
 }
 
@@ -155,11 +157,15 @@ static const char *const cli_serve_opts[] = {
 
 const struct cli_cmd cli_cmd_serve = {
   "serve", cli_serve_run, "[--port P] [--data DIR] [options]",
-  "the HTTP server: health check and the DeepStack face API",
+  "the HTTP server: health check, DeepStack and face-sample APIs",
   "Serve the face APIs over HTTP on the gallery kept in DIR/likeness.db:\n"
   "  GET  /healthz                   {\"status\":\"ok\"} once models are loaded\n"
   "  POST /v1/vision/face[/recognize|/register|/list|/delete|/match]\n"
   "                                  DeepStack's face API (docs/api-deepstack.md)\n"
+  "  POST /face, GET /face, GET /faces/sync,\n"
+  "  POST /face/{match,detect,update,delete}\n"
+  "                                  face samples with offline sync\n"
+  "                                  (docs/api-seed.md)\n"
   "One log line per request. At most one inference per CPU runs at once,\n"
   "a few more wait, and the rest get 503 with Retry-After. SIGTERM or\n"
   "SIGINT finishes the requests in flight (up to 10 s) and exits 0.",

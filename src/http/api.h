@@ -19,10 +19,15 @@
 
 #define LK_API_MAX_ROUTES 64
 
+struct lk_fetch_policy;
+
 struct lk_api_config {
   /* DeepStack's API-KEY: when set, every /v1/vision request must carry
    * form field api_key with this value (401 "Incorrect api key"). */
   const char *deepstack_api_key;
+  /* The seed API's image_url downloads: untrusted URLs, so behind the
+   * fetch layer's SSRF guard. NULL: lk_fetch_default_policy(). */
+  const struct lk_fetch_policy *fetch;
 };
 
 struct lk_api {
@@ -41,6 +46,16 @@ size_t lk_api_deepstack_routes(struct lk_api *api, struct lk_http_route *out,
 lk_err lk_api_deepstack_error(struct lk_http_req *req,
                               struct lk_http_resp *resp, int status,
                               const char *message, void *ctx);
+
+/* The seed face-sample API (docs/api-seed.md): /face, /face/match,
+ * /face/detect, /face/update, /face/delete and the /faces/sync feed for
+ * offline clients. */
+size_t lk_api_seed_routes(struct lk_api *api, struct lk_http_route *out,
+                          size_t max);
+/* Its error body, {"error_type":N,"error_message":message}, for
+ * lk_http_config.on_error. */
+lk_err lk_api_seed_error(struct lk_http_req *req, struct lk_http_resp *resp,
+                         int status, const char *message, void *ctx);
 
 /* ---- helpers shared by the adapters (api_common.c) ---------------------
  * Small pieces every wire format needs the same way; nothing here knows
