@@ -413,9 +413,15 @@ static cJSON *lk_seed_change(const struct lk_store_face *f)
                          cJSON_CreateNumber((double)f->id));
   if(!f->deleted)
     o = lk_seed_add(o, "faceEncoding", lk_seed_encoding(f->descriptor));
-  /* cJSON prints a double in as many digits as it needs to read back the
-   * same value (up to 17), so a client can pass it back unchanged */
-  o = lk_seed_add(o, "updatedAt", cJSON_CreateNumber(f->updated_at));
+  /* cJSON's own printing may drop the last bit (it accepts 15 digits when
+   * they read back within DBL_EPSILON relative), and a client passing
+   * that back as last_updated_at would see the same change again: print
+   * all 17 digits, which always read back exactly */
+  {
+    char num[32];
+    snprintf(num, sizeof num, "%.17g", f->updated_at);
+    o = lk_seed_add(o, "updatedAt", cJSON_CreateRaw(num));
+  }
   if(!f->deleted)
     o = lk_seed_add(o, "uniqueArgs", lk_seed_args(f->meta));
   return lk_seed_add(o, "deleted", cJSON_CreateBool(f->deleted));
