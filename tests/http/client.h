@@ -370,6 +370,62 @@ static inline cJSON *reply_json(const struct reply *r)
   return r->body ? cJSON_ParseWithLength((const char *)r->body, r->len) : NULL;
 }
 
+/* A whole file in malloc'd memory (NULL and *len 0 when unreadable). */
+static inline unsigned char *client_slurp(const char *path, size_t *len)
+{
+  FILE *f = fopen(path, "rb");
+  unsigned char *p = NULL;
+  long n;
+  *len = 0;
+  if(f && !fseek(f, 0, SEEK_END) && (n = ftell(f)) >= 0 &&
+     !fseek(f, 0, SEEK_SET) && (p = malloc((size_t)n + 1)) &&
+     fread(p, 1, (size_t)n, f) == (size_t)n)
+    *len = (size_t)n;
+  if(f)
+    fclose(f);
+  if(!*len)
+    fprintf(stderr, "cannot read %s\n", path);
+  return p;
+}
+
+/* One POST as curl -F builds it from ap: "name=value" is a field,
+ * "name=@path" a file, NULL ends the list. No fields: an empty urlencoded
+ * body, as requests.post(url) sends. Returns the status (0: no answer or
+ * an unreadable file) and the body parsed as JSON in *out. */
+static inline int client_vpost_form(unsigned port, int chunked,
+                                    const char *target, cJSON **out,
+                                    va_list ap)
+{
+  struct mp m = { NULL, 0, 0 };
+  struct reply r;
+  const char *arg;
+  int status, unreadable = 0;
+  while((arg = va_arg(ap, const char *))) {
+    const char *eq = strchr(arg, '=');
+    char name[64];
+    snprintf(name, sizeof name, "%.*s", (int)(eq - arg), arg);
+    if(eq[1] == '@') {
+      size_t n;
+      unsigned char *d = client_slurp(eq + 2, &n);
+      unreadable |= !d;
+      mp_file(&m, name, strrchr(eq, '/') + 1, "image/jpeg",
+              d ? d : (const unsigned char *)"", n);
+      free(d);
+    } else {
+      mp_field(&m, name, eq + 1);
+    }
+  }
+  if(m.len)
+    mp_end(&m);
+  status = http_post(port, target, m.len ? "multipart/form-data; boundary="
+                     MP_BOUNDARY : "application/x-www-form-urlencoded",
+                     m.buf ? m.buf : "", m.len, chunked, &r) ? 0 : r.status;
+  *out = reply_json(&r);
+  reply_free(&r);
+  free(m.buf);
+  return unreadable ? 0 : status;
+}
+
 static inline const char *json_str(const cJSON *o, const char *key)
 {
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);

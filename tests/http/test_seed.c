@@ -34,53 +34,19 @@ static int64_t tony_id, halle_id, andre_id;
 
 static unsigned char *slurp(const char *path, size_t *len)
 {
-  FILE *f = fopen(path, "rb");
-  unsigned char *p = NULL;
-  long n;
-  *len = 0;
-  if(f && !fseek(f, 0, SEEK_END) && (n = ftell(f)) >= 0 &&
-     !fseek(f, 0, SEEK_SET) && (p = malloc((size_t)n + 1)) &&
-     fread(p, 1, (size_t)n, f) == (size_t)n)
-    *len = (size_t)n;
+  unsigned char *p = client_slurp(path, len);
   CHECK_MSG(*len > 0, "cannot read %s", path);
-  if(f)
-    fclose(f);
   return p;
 }
 
-/* One multipart POST as curl -F builds it: "name=value" a field,
- * "name=@path" a file; NULL ends the list. Returns the status (0: no
- * answer) and the body as JSON in *out. */
+/* A form POST as curl -F builds it: see client_vpost_form in client.h. */
 static int post(const char *target, cJSON **out, ...)
 {
-  struct mp m = { NULL, 0, 0 };
-  struct reply r;
-  const char *arg;
-  int status;
   va_list ap;
+  int status;
   va_start(ap, out);
-  while((arg = va_arg(ap, const char *))) {
-    const char *eq = strchr(arg, '=');
-    char name[64];
-    snprintf(name, sizeof name, "%.*s", (int)(eq - arg), arg);
-    if(eq[1] == '@') {
-      size_t n;
-      unsigned char *d = slurp(eq + 2, &n);
-      mp_file(&m, name, strrchr(eq, '/') + 1, "image/jpeg", d, n);
-      free(d);
-    } else {
-      mp_field(&m, name, eq + 1);
-    }
-  }
+  status = client_vpost_form(port, 0, target, out, ap);
   va_end(ap);
-  if(m.len)
-    mp_end(&m);
-  status = http_post(port, target, m.len ? "multipart/form-data; boundary="
-                     MP_BOUNDARY : "application/x-www-form-urlencoded",
-                     m.buf ? m.buf : "", m.len, 0, &r) ? 0 : r.status;
-  *out = reply_json(&r);
-  reply_free(&r);
-  free(m.buf);
   return status;
 }
 
