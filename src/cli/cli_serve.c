@@ -28,23 +28,35 @@ static lk_err cli_healthz(struct lk_http_req *req, struct lk_http_resp *resp,
   return lk_http_resp_json(resp, 200, o);
 }
 
-/* DATA (one level) with owner-only access; an existing folder is fine. */
-static int cli_serve_data_dir(const struct cli_ctx *c)
+/* A folder with owner-only access; an existing folder is fine. */
+static int cli_serve_mkdir(const struct cli_ctx *c, const char *dir)
 {
   struct stat sb;
-  if(mkdir(c->data_dir, 0700) && errno != EEXIST) {
-    cli_error(c, "cannot create the data folder '%s': %s", c->data_dir,
+  if(mkdir(dir, 0700) && errno != EEXIST) {
+    cli_error(c, "cannot create the data folder '%s': %s", dir,
               strerror(errno));
     return CLI_EXIT_FAIL;
   }
-  if(stat(c->data_dir, &sb) || !S_ISDIR(sb.st_mode)) {
-    cli_error(c, "'%s' is not a folder", c->data_dir);
+  if(stat(dir, &sb) || !S_ISDIR(sb.st_mode)) {
+    cli_error(c, "'%s' is not a folder", dir);
     return CLI_EXIT_FAIL;
   }
   return CLI_EXIT_OK;
 }
 
+/* DATA and DATA/images (the registered faces' source images). */
+static int cli_serve_data_dir(const struct cli_ctx *c, char *images,
+                              size_t size)
+{
+  if(snprintf(images, size, "%s/images", c->data_dir) >= (int)size)
+    return cli_usage_error(c, "--data path too long");
+  if(cli_serve_mkdir(c, c->data_dir))
+    return CLI_EXIT_FAIL;
+  return cli_serve_mkdir(c, images);
+}
+
 struct cli_server {
+  char images[4096];
   struct lk_store *store;
   struct lk_pipeline *pipe;
   struct lk_api_config api_cfg;
@@ -59,6 +71,7 @@ static int cli_serve_open(struct cli_ctx *c, struct cli_server *s)
   struct lk_store_opts so = lk_store_default_opts();
   struct lk_pipeline_config pc = lk_pipeline_default_config();
   char path[4096], why[LK_STORE_ERRMAX] = "";
+  long swept;
   lk_err err;
 
   if(snprintf(path, sizeof path, "%s/likeness.db", c->data_dir) >=
@@ -72,10 +85,18 @@ static int cli_serve_open(struct cli_ctx *c, struct cli_server *s)
   }
   pc.face = c->face;
   pc.image = c->image;
+  pc.image_dir = s->images;
   if(lk_pipeline_create(&s->pipe, c->eng, s->store, &pc)) {
     cli_error(c, "cannot set up the pipeline");
     return CLI_EXIT_FAIL;
   }
+  /* images a crash left behind a delete */
+  swept = lk_pipeline_image_sweep(s->pipe);
+  if(swept < 0)
+    lk_log(LK_LOG_WARN, "serve", "cannot read %s", s->images);
+  else if(swept > 0)
+    lk_log(LK_LOG_INFO, "serve", "removed %ld images of deleted faces "
+           "from %s", swept, s->images);
   s->api_cfg.deepstack_api_key = c->api_key;
   s->api.pipe = s->pipe;
   s->api.cfg = &s->api_cfg;
@@ -130,7 +151,7 @@ static int cli_serve_run(struct cli_ctx *c)
   sigaddset(&set, SIGINT);
   pthread_sigmask(SIG_BLOCK, &set, NULL);
   signal(SIGPIPE, SIG_IGN);
-  rc = cli_serve_data_dir(c);
+  rc = cli_serve_data_dir(c, s.images, sizeof s.images);
   if(!rc)
     rc = cli_engine_open(c, 1);
   if(!rc)

@@ -319,7 +319,6 @@ static lk_err lk_ds_add_all(struct lk_pipeline *p, const char *userid,
                             int64_t *ids, struct lk_arena *scratch,
                             char *why)
 {
-  struct lk_store *st = lk_pipeline_store(p);
   size_t i, added;
   lk_err err = LK_OK;
   for(added = 0; added < n; added++) {
@@ -331,7 +330,7 @@ static lk_err lk_ds_add_all(struct lk_pipeline *p, const char *userid,
       break;
   }
   for(i = 0; err && i < added; i++) {
-    if(lk_store_face_delete(st, ids[i]))
+    if(lk_pipeline_face_delete(p, ids[i]))
       lk_log(LK_LOG_ERROR, "deepstack", "register %s: face %lld stays "
              "after a failed request", userid, (long long)ids[i]);
   }
@@ -457,7 +456,7 @@ static lk_err lk_ds_delete(struct lk_http_req *req, struct lk_http_resp *resp,
   if(!userid)
     return lk_ds_fail(resp, 400, "userid not specified");
   if(st)
-    err = lk_store_person_delete(st, userid, NULL);
+    err = lk_pipeline_person_delete(api->pipe, userid, 0, NULL);
   /* DeepStack answers success for a name it never had (a DELETE of no
    * rows); a name the store could never hold is one of those */
   if(err && err != LK_ERR_NOT_FOUND && err != LK_ERR_INVAL)

@@ -636,7 +636,7 @@ static lk_err lk_seed_delete(struct lk_http_req *req,
 
   if(!id)
     return lk_seed_fail(req, resp, LK_SEED_MISSING, "face_id required");
-  err = st ? lk_store_face_delete(st, id) : LK_ERR_NOT_FOUND;
+  err = st ? lk_pipeline_face_delete(api->pipe, id) : LK_ERR_NOT_FOUND;
   if(err)
     return lk_seed_fail_err(req, resp, err, NULL);
   o = lk_seed_add(cJSON_CreateObject(), "face_id",

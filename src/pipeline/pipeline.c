@@ -1,16 +1,12 @@
 /* pipeline.c - decode, describe, order, match: the one recognize path. */
-#include "pipeline.h"
+#include "pipeline_int.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-struct lk_pipeline {
-  struct lk_face_engine *eng;
-  struct lk_store *st;
-  struct lk_pipeline_config cfg;
-};
+#include <openssl/evp.h>
 
 struct lk_pipeline_config lk_pipeline_default_config(void)
 {
@@ -162,6 +158,19 @@ lk_err lk_pipeline_recognize(struct lk_pipeline *p, const void *img,
   return err;
 }
 
+/* Lower-case hex SHA-256 of the source image, so a gallery can tell which
+ * photo a face came from; 0 if OpenSSL fails (the hash is optional). */
+static int lk_sha256_hex(const void *data, size_t len, char hex[65])
+{
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0, i;
+  if(!EVP_Digest(data, len, md, &n, EVP_sha256(), NULL) || n != 32)
+    return 0;
+  for(i = 0; i < n; i++)
+    snprintf(hex + 2 * i, 3, "%02x", md[i]);
+  return 1;
+}
+
 lk_err lk_pipeline_register(struct lk_pipeline *p, const char *person,
                             const void *img, size_t len, const char *meta,
                             struct lk_arena *arena, int64_t *face_id,
@@ -169,6 +178,7 @@ lk_err lk_pipeline_register(struct lk_pipeline *p, const char *person,
 {
   struct lk_pipeline_result res;
   struct lk_store_face_new nf;
+  char hash[65];
   lk_err err;
 
   if(!p->st)
@@ -187,10 +197,14 @@ lk_err lk_pipeline_register(struct lk_pipeline *p, const char *person,
   nf.align = p->cfg.face.align == LK_ALIGN_FACEAPI ? "faceapi"
                                                    : "similarity";
   nf.meta = meta;
+  nf.sha256 = lk_sha256_hex(img, len, hash) ? hash : NULL;
   err = lk_store_face_add(p->st, &nf, face_id);
-  if(err)
+  if(err) {
     lk_why(why, "%s", lk_strerror(err));
-  return err;
+    return err;
+  }
+  lk_pipeline_keep_image(p, *face_id, img, len);
+  return LK_OK;
 }
 
 lk_err lk_pipeline_compare(struct lk_pipeline *p, const void *a, size_t alen,

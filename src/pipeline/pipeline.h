@@ -34,6 +34,11 @@ struct lk_pipeline_config {
   struct lk_image_opts image;
   double calib_center;       /* distance of confidence 0.5 */
   double calib_slope;        /* per unit of distance */
+  /* NULL: keep no images. Else an existing folder where register keeps
+   * each source image, as given, in a file named by face id (123.jpg);
+   * CompreFace serves them back (GET .../faces/{image_id}/img). The
+   * string is the caller's and must outlive the pipeline. */
+  const char *image_dir;
 };
 
 struct lk_pipeline_config lk_pipeline_default_config(void);
@@ -90,6 +95,28 @@ lk_err lk_pipeline_register(struct lk_pipeline *p, const char *person,
                             const void *img, size_t len, const char *meta,
                             struct lk_arena *arena, int64_t *face_id,
                             char *why);
+
+/* ---- kept images and deletes (keep.c) ---------------------------------
+ * Faces are deleted through the pipeline, not the store, so their kept
+ * images go with them. */
+
+/* The image register kept for a face: its bytes in the arena and its
+ * media type ("image/jpeg"). LK_ERR_NOT_FOUND when the face is gone or
+ * has no image. */
+lk_err lk_pipeline_face_image(struct lk_pipeline *p, int64_t face_id,
+                              struct lk_arena *arena,
+                              const unsigned char **data, size_t *len,
+                              const char **type);
+/* lk_store_face_delete, then the face's image. */
+lk_err lk_pipeline_face_delete(struct lk_pipeline *p, int64_t face_id);
+/* lk_store_person_delete (clear: lk_store_person_clear, keeping the
+ * person), then the images of the faces that went; n_faces may be NULL. */
+lk_err lk_pipeline_person_delete(struct lk_pipeline *p, const char *name,
+                                 int clear, int64_t *n_faces);
+/* Remove kept images whose face is deleted or unknown: files left by a
+ * crash between a delete and its unlink. Run once at start; returns how
+ * many files went (or -1 when the folder cannot be read). */
+long lk_pipeline_image_sweep(struct lk_pipeline *p);
 
 /* Distance between the largest faces of two images; LK_ERR_NO_FACE (why
  * names "first" or "second") when one has none. */

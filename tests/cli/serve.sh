@@ -62,6 +62,10 @@ post /v1/vision/face/register -F userid="Tony Blair" \
   -F image=@"$LFW/Tony_Blair/Tony_Blair_0004.jpg"
 check "registering again says face updated" has "$OUT" '"face updated"'
 
+count_images() { ls "$GALLERY/images" | wc -l | tr -d ' '; }
+check "each registered face keeps its image in DATA/images" \
+  test "$(count_images)" = 3
+
 post /v1/vision/face/register -F image=@"$LFW/Tony_Blair/Tony_Blair_0004.jpg"
 check "register without userid is 400" test "$code" = 400
 check "... saying userid not specified" has "$OUT" '"userid not specified"'
@@ -83,6 +87,7 @@ post /v1/vision/face/delete -F userid="Tony Blair"
 check "delete answers 200" test "$code" = 200
 post /v1/vision/face/list -X POST
 check "list is empty after delete" has "$OUT" '"faces":[]'
+check "and the deleted faces' images are gone" test "$(count_images)" = 0
 
 post /no/such/path
 check "unknown path is 404" test "$code" = 404

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "pipeline/pipeline.h"
@@ -146,6 +147,109 @@ static void test_compare_and_errors(void)
   lk_arena_destroy(a);
 }
 
+static int file_exists(const char *path)
+{
+  return access(path, F_OK) == 0;
+}
+
+/* sha256sum's answer for a file, to check the stored hash independently. */
+static void sha256sum(const char *path, char out[65])
+{
+  char cmd[512];
+  FILE *f;
+  snprintf(cmd, sizeof cmd, "sha256sum '%s'", path);
+  f = popen(cmd, "r");
+  out[0] = 0;
+  CHECK(f && fscanf(f, "%64s", out) == 1);
+  if(f)
+    pclose(f);
+}
+
+/* Register keeps the source image by face id; the pipeline's deletes take
+ * it away; the sweep removes files no live face records. */
+static void test_kept_images(void)
+{
+  struct lk_pipeline_config cfg = lk_pipeline_default_config();
+  struct lk_pipeline *kp = NULL, *saved = pipe_;
+  struct lk_arena *a = lk_arena_create(0);
+  struct lk_store_face f;
+  const char *png = LK_TESTDATA "/faceapi_bbt/raj/raj1.png";
+  const char *jpg = LFW "Tony_Blair/Tony_Blair_0001.jpg";
+  const unsigned char *data;
+  unsigned char *want;
+  const char *type;
+  char images[300], path[400], hash[65];
+  int64_t id1 = 0, id2 = 0, id3 = 0, n = 0;
+  size_t len, want_len;
+  FILE *junk;
+
+  snprintf(images, sizeof images, "%s/images", dir);
+  CHECK(mkdir(images, 0700) == 0);
+  cfg.image_dir = images;
+  CHECK(lk_pipeline_create(&kp, engine, store, &cfg) == LK_OK);
+  pipe_ = kp;
+  CHECK(reg("Keep Raj", png, &id1) == LK_OK);
+  CHECK(reg("Keep Tony", jpg, &id2) == LK_OK);
+  CHECK(reg("Keep Tony", jpg, &id3) == LK_OK);
+  pipe_ = saved;
+
+  /* the bytes as given, with their type and hash */
+  CHECK(lk_pipeline_face_image(kp, id1, a, &data, &len, &type) == LK_OK);
+  want = slurp(png, &want_len);
+  CHECK(len == want_len && !memcmp(data, want, len));
+  CHECK(type && !strcmp(type, "image/png"));
+  lk_free(want);
+  CHECK(lk_pipeline_face_image(kp, id2, a, &data, &len, &type) == LK_OK);
+  CHECK(type && !strcmp(type, "image/jpeg"));
+  CHECK(lk_store_face_get(store, id1, 0, a, &f) == LK_OK);
+  sha256sum(png, hash);
+  CHECK_MSG(!strcmp(f.sha256, hash), "%s vs %s", f.sha256, hash);
+  CHECK(f.image_path && f.image_path[0]);
+
+  /* a pipeline without image_dir keeps nothing and serves nothing */
+  CHECK(lk_pipeline_face_image(saved, id1, a, &data, &len, &type) ==
+        LK_ERR_NOT_FOUND);
+  CHECK(lk_pipeline_face_image(kp, 987654, a, &data, &len, &type) ==
+        LK_ERR_NOT_FOUND);
+
+  /* deletes */
+  snprintf(path, sizeof path, "%s/%lld.png", images, (long long)id1);
+  CHECK(file_exists(path));
+  CHECK(lk_pipeline_face_delete(kp, id1) == LK_OK);
+  CHECK(!file_exists(path));
+  CHECK(lk_pipeline_face_delete(kp, id1) == LK_ERR_NOT_FOUND);
+  CHECK(lk_pipeline_face_image(kp, id1, a, &data, &len, &type) ==
+        LK_ERR_NOT_FOUND);
+  snprintf(path, sizeof path, "%s/%lld.jpg", images, (long long)id3);
+  CHECK(file_exists(path));
+  CHECK(lk_pipeline_person_delete(kp, "Keep Tony", 1, &n) == LK_OK);
+  CHECK(n == 2 && !file_exists(path));
+  CHECK(lk_pipeline_person_delete(kp, "Keep Tony", 0, &n) == LK_OK);
+  CHECK(n == 0);
+  CHECK(lk_pipeline_person_delete(kp, "Keep Tony", 0, &n) ==
+        LK_ERR_NOT_FOUND);
+
+  /* the sweep: orphans and leftovers go, a live face's image stays */
+  pipe_ = kp;
+  CHECK(reg("Keep Raj", png, &id1) == LK_OK);
+  pipe_ = saved;
+  snprintf(path, sizeof path, "%s/424242.jpg", images);
+  CHECK((junk = fopen(path, "w")) != NULL);
+  if(junk)
+    fclose(junk);
+  snprintf(path, sizeof path, "%s/%lld.tmp", images, (long long)id1);
+  CHECK((junk = fopen(path, "w")) != NULL);
+  if(junk)
+    fclose(junk);
+  CHECK(lk_pipeline_image_sweep(kp) == 2);
+  CHECK(lk_pipeline_face_image(kp, id1, a, &data, &len, &type) == LK_OK);
+  CHECK(lk_pipeline_image_sweep(kp) == 0);
+  CHECK(lk_pipeline_person_delete(kp, "Keep Raj", 0, NULL) == LK_OK);
+  CHECK(lk_pipeline_image_sweep(kp) == 0);
+  lk_pipeline_destroy(kp);
+  lk_arena_destroy(a);
+}
+
 int main(void)
 {
   struct lk_pipeline_config cfg = lk_pipeline_default_config();
@@ -167,6 +271,7 @@ int main(void)
   RUN(test_register_recognize);
   RUN(test_order_and_no_face);
   RUN(test_compare_and_errors);
+  RUN(test_kept_images);
   lk_pipeline_destroy(pipe_);
   lk_store_close(store);
   lk_face_engine_destroy(engine);
