@@ -5,6 +5,9 @@
  * XNNPACK's [1][kh][kw][c] order. Batch norms (SSD) and scale layers
  * (ResNet) fold into filter and bias so each layer is one XNNPACK op. */
 #include <math.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -314,6 +317,12 @@ lk_err lk_face_models_load(struct lk_face_models **out, const char *dir,
     lk_nn_weights_free(m->src[i]);
     m->src[i] = NULL;
   }
+#ifdef __GLIBC__
+  /* Freeing the manifests raised glibc's mmap threshold, so the prepared
+   * copies made meanwhile sit in the heap among ~40 MB of free pages that
+   * glibc keeps unless asked: give them back. */
+  malloc_trim(0);
+#endif
   *out = m;
   return LK_OK;
 }

@@ -14,7 +14,11 @@
  * come from the blank rows. Every computed value is bit-for-bit what the
  * whole-tensor graph gives: each output is the same dot product of the
  * same inputs in the same order. Portrait and square images have no band
- * at the bottom and run whole. */
+ * at the bottom and run whole.
+ *
+ * Each layer has that one operator only (an operator packs its own copy of
+ * the weights): a whole layer runs it on its input plus TF's bottom padding
+ * written as explicit zero rows, which is what the padding reads anyway. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -39,11 +43,9 @@ struct lk_ssd_layer {
   int dw, stride;
   struct lk_nn_pad pad;
   int in_h, in_w, out_h, out_w;
-  xnn_operator_t full;         /* TF 'same' padding */
-  xnn_operator_t part;         /* no bottom padding: for a top slice */
+  xnn_operator_t op;           /* TF 'same' padding but none at the bottom */
   struct lk_blank blank;
-  xnn_operator_t set_op;       /* what the last setup was for */
-  int set_rows;
+  int set_rows;                /* input rows of the last setup */
 };
 
 struct lk_ssd_exec {
@@ -60,9 +62,9 @@ static size_t lk_row_len(const struct lk_ssd_layer *L)
   return (size_t)L->out_w * (size_t)L->c->cout;
 }
 
-static lk_err lk_ssd_op(const struct lk_ssd_layer *L, uint32_t pad_b,
-                        xnn_operator_t *op)
+static lk_err lk_ssd_op(const struct lk_ssd_layer *L, xnn_operator_t *op)
 {
+  const uint32_t pad_b = 0;
   const struct lk_fconv *c = L->c;
   enum xnn_status s;
   if(L->dw)
@@ -96,28 +98,33 @@ static lk_err lk_ssd_layers(struct lk_ssd_exec *e, const struct lk_ssd_w *w)
     L->pad = lk_nn_pad_same(h, h, L->c->kh, L->stride);
     h = (h + L->stride - 1) / L->stride;
     L->out_h = L->out_w = h;
-    err = lk_ssd_op(L, L->pad.b, &L->full);
-    if(!err)
-      err = lk_ssd_op(L, 0, &L->part);
+    err = lk_ssd_op(L, &L->op);
   }
   return err;
 }
 
 /* Run layer L on `rows` input rows (from in) into out. */
 static lk_err lk_ssd_layer_run(struct lk_ssd_exec *e, struct lk_ssd_layer *L,
-                               xnn_operator_t op, int rows, const float *in,
-                               float *out)
+                               int rows, const float *in, float *out)
 {
-  if(op != L->set_op || rows != L->set_rows) {
-    if(xnn_setup_convolution2d_nhwc_f32(op, 1, (size_t)rows,
+  if(rows != L->set_rows) {
+    if(xnn_setup_convolution2d_nhwc_f32(L->op, 1, (size_t)rows,
                                         (size_t)L->in_w, in, out, e->pool) !=
        xnn_status_success)
       return LK_ERR_NN;
-    L->set_op = op;
     L->set_rows = rows;
   }
-  return xnn_run_operator(op, e->pool) == xnn_status_success ? LK_OK
-                                                             : LK_ERR_NN;
+  return xnn_run_operator(L->op, e->pool) == xnn_status_success ? LK_OK
+                                                                : LK_ERR_NN;
+}
+
+/* The whole layer: its input, then TF's bottom padding as zero rows. */
+static lk_err lk_ssd_layer_whole(struct lk_ssd_exec *e, struct lk_ssd_layer *L,
+                                 float *in, float *out)
+{
+  size_t row = (size_t)L->in_w * (size_t)L->c->cin;
+  memset(in + (size_t)L->in_h * row, 0, L->pad.b * row * sizeof(float));
+  return lk_ssd_layer_run(e, L, L->in_h + (int)L->pad.b, in, out);
 }
 
 /* Keep the distinct rows of a layer's all-padding output. */
@@ -164,7 +171,7 @@ static lk_err lk_ssd_blank_run(struct lk_ssd_exec *e)
   for(l = 0; l < LK_SSD_LAYERS && !err; l++) {
     struct lk_ssd_layer *L = &e->l[l];
     float *out = e->buf[(l + 1) % 2];
-    err = lk_ssd_layer_run(e, L, L->full, L->in_h, e->buf[l % 2], out);
+    err = lk_ssd_layer_whole(e, L, e->buf[l % 2], out);
     if(!err)
       err = lk_blank_keep(L, out);
   }
@@ -173,16 +180,23 @@ static lk_err lk_ssd_blank_run(struct lk_ssd_exec *e)
 
 static lk_err lk_ssd_buffers(struct lk_ssd_exec *e)
 {
-  size_t most = (size_t)LK_SSD_SIZE * LK_SSD_SIZE * 3;
+  size_t most[2] = { 0, 0 };
   int i;
+  /* Layer i reads buf[i % 2]: its input and its zero padding rows. The
+   * largest map (pointwise 1's output, 16 MiB) lands in one buffer only. */
   for(i = 0; i < LK_SSD_LAYERS; i++) {
-    size_t n = (size_t)e->l[i].out_h * lk_row_len(&e->l[i]);
-    if(n > most)
-      most = n;
+    const struct lk_ssd_layer *L = &e->l[i];
+    size_t n = (L->in_h + L->pad.b) * (size_t)L->in_w * (size_t)L->c->cin;
+    if(n > most[i % 2])
+      most[i % 2] = n;
   }
+  if(most[LK_SSD_LAYERS % 2] < (size_t)e->l[LK_SSD_LAYERS - 1].out_h *
+                               lk_row_len(&e->l[LK_SSD_LAYERS - 1]))
+    most[LK_SSD_LAYERS % 2] = (size_t)e->l[LK_SSD_LAYERS - 1].out_h *
+                              lk_row_len(&e->l[LK_SSD_LAYERS - 1]);
   /* XNNPACK may read XNN_EXTRA_BYTES past an input */
-  e->buf[0] = lk_malloc(most * sizeof(float) + XNN_EXTRA_BYTES);
-  e->buf[1] = lk_malloc(most * sizeof(float) + XNN_EXTRA_BYTES);
+  e->buf[0] = lk_malloc(most[0] * sizeof(float) + XNN_EXTRA_BYTES);
+  e->buf[1] = lk_malloc(most[1] * sizeof(float) + XNN_EXTRA_BYTES);
   e->conv11 = lk_malloc(32 * 32 * 512 * sizeof(float) + XNN_EXTRA_BYTES);
   e->last = lk_malloc(16 * 16 * 1024 * sizeof(float) + XNN_EXTRA_BYTES);
   for(i = 0; i < 6; i++) {
@@ -201,10 +215,8 @@ void lk_ssd_exec_destroy(struct lk_ssd_exec *e)
   if(!e)
     return;
   for(i = 0; i < LK_SSD_LAYERS; i++) {
-    if(e->l[i].full)
-      xnn_delete_operator(e->l[i].full);
-    if(e->l[i].part)
-      xnn_delete_operator(e->l[i].part);
+    if(e->l[i].op)
+      xnn_delete_operator(e->l[i].op);
     lk_free(e->l[i].blank.row_of);
     lk_free(e->l[i].blank.rows);
   }
@@ -268,12 +280,12 @@ static lk_err lk_ssd_step(struct lk_ssd_exec *e, int l, int *live)
     if(l > 0)
       lk_blank_fill(&e->l[l - 1], (float *)in, d_in, L->in_h);
     *live = L->out_h;
-    return lk_ssd_layer_run(e, L, L->full, L->in_h, in, out);
+    return lk_ssd_layer_whole(e, L, (float *)in, out);
   }
   if(l > 0 && need > d_in)
     lk_blank_fill(&e->l[l - 1], (float *)in, d_in, need);
   *live = d_out;
-  return lk_ssd_layer_run(e, L, L->part, need, in, out);
+  return lk_ssd_layer_run(e, L, need, in, out);
 }
 
 /* A full map from a layer's live rows plus its blank rows. */
