@@ -62,11 +62,25 @@ struct cli_ctx {
   double threshold;
   /* bench */
   int runs;
-  /* serve */
+  /* serve (cli_config.c maps config.yml keys onto these) */
   int port;
   const char *bind;
   const char *data_dir;
-  const char *api_key;
+  const char *config;
+  int log_level;              /* enum lk_log_level */
+  int max_body_mb;
+  int slots;                  /* inference slots; 0: one per CPU */
+  int queue;                  /* requests waiting for a slot */
+  const char *cors_origin;
+  int allow_private_urls;
+  const char *api_key;        /* DeepStack's */
+  const char *cf_recognition_key, *cf_detection_key, *cf_verification_key;
+  const char *facebox_user, *facebox_password;
+  const char *native_key;
+  /* Set while options come from a file or the environment: messages
+   * start with it ("config.yml:12: server.port") and print no usage. */
+  const char *origin;
+  unsigned long long given;   /* bit i: option i came on the command line */
   /* positional arguments (point into argv) */
   char **pos;
   int n_pos;
@@ -105,6 +119,28 @@ extern const struct cli_cmd cli_cmd_serve;      /* cli_serve.c */
  * printing --help to stdout, CLI_EXIT_USAGE after a message and the usage
  * on stderr, else CLI_EXIT_OK with c->face and c->image set. */
 int cli_parse(struct cli_ctx *c, int argc, char **argv);
+
+/* Build c->face and c->image from the options (cli_parse does; call it
+ * again after changing them). CLI_EXIT_OK or CLI_EXIT_USAGE. */
+int cli_ctx_finish(struct cli_ctx *c);
+
+/* Set option name (e.g. "--port") as if given value on the command line;
+ * a flag takes a YAML boolean (true/false, yes/no, on/off, 1/0). Messages
+ * start with c->origin when set. CLI_EXIT_OK or CLI_EXIT_USAGE. */
+int cli_opt_set(struct cli_ctx *c, const char *name, const char *value);
+/* Whether the option was given on the command line. */
+int cli_opt_given(const struct cli_ctx *c, const char *name);
+/* The option's current value as text (flags: true/false). */
+void cli_opt_text(const struct cli_ctx *c, const char *name, char *buf,
+                  size_t size);
+
+/* --- cli_config.c: likeness serve --config FILE, LIKENESS_* variables -- */
+
+/* Apply the config file c->config (if set), then LIKENESS_* environment
+ * variables, to every serve option not given on the command line; warn
+ * about unknown keys (with their line); log the effective settings.
+ * CLI_EXIT_OK, or CLI_EXIT_USAGE after a message naming file and line. */
+int cli_config_apply(struct cli_ctx *c, struct lk_arena *arena);
 
 /* A usage error found by a command after parsing: message, usage, 2. */
 int cli_usage_error(const struct cli_ctx *c, const char *fmt, ...)

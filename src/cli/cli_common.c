@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/log.h"
 #include "cli.h"
 
 /* Default for recognize and compare: face-api.js and dlib call descriptors
@@ -34,6 +35,9 @@ void cli_ctx_init(struct cli_ctx *c, const struct cli_cmd *cmd)
   c->port = 5000;
   c->bind = "0.0.0.0";
   c->data_dir = "./likeness-data";
+  c->log_level = LK_LOG_INFO;
+  c->max_body_mb = 20;
+  c->queue = 8;
 }
 
 void cli_ctx_clear(struct cli_ctx *c)

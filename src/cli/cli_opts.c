@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/log.h"
 #include "cli.h"
 
 enum cli_type { CLI_FLAG, CLI_INT, CLI_LLONG, CLI_REAL, CLI_STR, CLI_CHOICE };
@@ -37,6 +38,11 @@ static const struct cli_choice cli_detectors[] = {
 static const struct cli_choice cli_aligns[] = {
   { "similarity", LK_ALIGN_SIMILARITY }, { "faceapi", LK_ALIGN_FACEAPI },
   { NULL, 0 }
+};
+
+static const struct cli_choice cli_log_levels[] = {
+  { "error", LK_LOG_ERROR }, { "warn", LK_LOG_WARN }, { "info", LK_LOG_INFO },
+  { "debug", LK_LOG_DEBUG }, { NULL, 0 }
 };
 
 #define OFF(field) offsetof(struct cli_ctx, field)
@@ -70,8 +76,38 @@ static const struct cli_opt cli_opts[] = {
     "address to listen on (\"::\" for IPv6 too)", NULL },
   { "--data", NULL, CLI_STR, OFF(data_dir), 0, 0, NULL, "DIR",
     "folder for the gallery database (created if missing)", NULL },
+  { "--config", "-c", CLI_STR, OFF(config), 0, 0, NULL, "FILE",
+    "read settings from this YAML file (docs/config.md); command-line "
+    "options win over it", "none" },
+  { "--log-level", NULL, CLI_CHOICE, OFF(log_level), 0, 0, cli_log_levels,
+    "error|warn|info|debug", "what the server logs", NULL },
+  { "--max-body-mb", NULL, CLI_INT, OFF(max_body_mb), 1, 1024, NULL, "MB",
+    "largest request body; larger ones get 413", NULL },
+  { "--slots", NULL, CLI_INT, OFF(slots), 0, 256, NULL, "N",
+    "inferences at once (0: one per CPU)", NULL },
+  { "--queue", NULL, CLI_INT, OFF(queue), 0, 1024, NULL, "N",
+    "requests waiting for a slot; more get 503 with Retry-After", NULL },
+  { "--cors-origin", NULL, CLI_STR, OFF(cors_origin), 0, 0, NULL, "ORIGIN",
+    "answer CORS for this origin (\"*\" for any)", "off" },
+  { "--allow-private-urls", NULL, CLI_FLAG, OFF(allow_private_urls), 0, 0,
+    NULL, NULL, "let image URLs in requests reach loopback, private and "
+    "link-local addresses (off: SSRF guard)", NULL },
   { "--api-key", NULL, CLI_STR, OFF(api_key), 0, 0, NULL, "KEY",
     "require this key (DeepStack: form field api_key)", "none" },
+  { "--compreface-recognition-key", NULL, CLI_STR, OFF(cf_recognition_key),
+    0, 0, NULL, "KEY", "CompreFace recognition service x-api-key",
+    "any key" },
+  { "--compreface-detection-key", NULL, CLI_STR, OFF(cf_detection_key), 0, 0,
+    NULL, "KEY", "CompreFace detection service x-api-key", "any key" },
+  { "--compreface-verification-key", NULL, CLI_STR,
+    OFF(cf_verification_key), 0, 0, NULL, "KEY",
+    "CompreFace verification service x-api-key", "any key" },
+  { "--facebox-user", NULL, CLI_STR, OFF(facebox_user), 0, 0, NULL, "USER",
+    "Facebox HTTP Basic user name", "no auth" },
+  { "--facebox-password", NULL, CLI_STR, OFF(facebox_password), 0, 0, NULL,
+    "PASSWORD", "Facebox HTTP Basic password", "none" },
+  { "--native-key", NULL, CLI_STR, OFF(native_key), 0, 0, NULL, "KEY",
+    "native API key (Authorization: Bearer KEY or X-API-Key)", "none" },
   { "--json", NULL, CLI_FLAG, OFF(json), 0, 0, NULL, NULL,
     "print JSON, one object per line", NULL },
   { "--annotate", NULL, CLI_STR, OFF(annotate), 0, 0, NULL, "OUT.jpg",
@@ -94,6 +130,7 @@ static const struct cli_opt cli_opts[] = {
 };
 
 #define CLI_N_OPTS (sizeof cli_opts / sizeof cli_opts[0])
+_Static_assert(CLI_N_OPTS <= 64, "cli_ctx.given has 64 bits");
 
 static const struct cli_opt *cli_opt_find(const char *name)
 {
@@ -233,9 +270,18 @@ int cli_usage_error(const struct cli_ctx *c, const char *fmt, ...)
   vfprintf(stderr, fmt, ap);
   va_end(ap);
   fputc('\n', stderr);
+  if(c->origin)
+    return CLI_EXIT_USAGE;
   cli_print_usage(stderr, c->def);
   fprintf(stderr, "Try 'likeness %s --help' for the options.\n", c->cmd);
   return CLI_EXIT_USAGE;
+}
+
+/* What a message about o calls it: the option, or where its value came
+ * from ("config.yml:12: server.port"). */
+static const char *cli_label(const struct cli_ctx *c, const struct cli_opt *o)
+{
+  return c->origin ? c->origin : o->name;
 }
 
 static int cli_parse_number(const struct cli_ctx *c, const struct cli_opt *o,
@@ -250,10 +296,11 @@ static int cli_parse_number(const struct cli_ctx *c, const struct cli_opt *o,
   else
     v = (double)strtoll(val, &end, 10);
   if(end == val || *end || errno == ERANGE || !isfinite(v))
-    return cli_usage_error(c, "%s: '%s' is not %s", o->name, val,
+    return cli_usage_error(c, "%s: '%s' is not %s", cli_label(c, o), val,
                            o->type == CLI_REAL ? "a number" : "an integer");
   if(v < o->min || v > o->max)
-    return cli_usage_error(c, "%s: %s is out of range %g..%g", o->name, val,
+    return cli_usage_error(c, "%s: %s is out of range %g..%g",
+                           cli_label(c, o), val,
                            o->min, o->max);
   *out = v;
   return CLI_EXIT_OK;
@@ -269,7 +316,7 @@ static int cli_parse_choice(const struct cli_ctx *c, const struct cli_opt *o,
       return CLI_EXIT_OK;
     }
   }
-  return cli_usage_error(c, "%s: '%s' is not one of %s", o->name, val,
+  return cli_usage_error(c, "%s: '%s' is not one of %s", cli_label(c, o), val,
                          o->metavar);
 }
 
@@ -287,7 +334,8 @@ static int cli_set(struct cli_ctx *c, const struct cli_opt *o,
     break;
   case CLI_STR:
     if(!val[0])
-      return cli_usage_error(c, "%s needs a non-empty value", o->name);
+      return cli_usage_error(c, "%s needs a non-empty value",
+                             cli_label(c, o));
     *(const char **)dest = val;
     break;
   case CLI_CHOICE:
@@ -328,6 +376,7 @@ static int cli_parse_opt(const struct cli_cmd *cmd, struct cli_ctx *c,
   o = cli_opt_accepted(cmd, name);
   if(!o)
     return cli_usage_error(c, "unknown option '%s'", name);
+  c->given |= 1ull << (o - cli_opts);
   if(o->type == CLI_FLAG) {
     if(eq)
       return cli_usage_error(c, "%s takes no value", o->name);
@@ -342,6 +391,55 @@ static int cli_parse_opt(const struct cli_cmd *cmd, struct cli_ctx *c,
   return cli_set(c, o, val);
 }
 
+static int cli_bool(const char *s, int *out)
+{
+  static const char *const yes[] = { "true", "True", "TRUE", "yes", "Yes",
+                                     "YES", "on", "On", "ON", "1", NULL };
+  static const char *const no[] = { "false", "False", "FALSE", "no", "No",
+                                    "NO", "off", "Off", "OFF", "0", NULL };
+  int i;
+  for(i = 0; yes[i]; i++)
+    if(!strcmp(s, yes[i]))
+      return *out = 1, 1;
+  for(i = 0; no[i]; i++)
+    if(!strcmp(s, no[i]))
+      return *out = 0, 1;
+  return 0;
+}
+
+int cli_opt_set(struct cli_ctx *c, const char *name, const char *value)
+{
+  const struct cli_opt *o = cli_opt_find(name);
+  int on;
+  if(!o)
+    return cli_usage_error(c, "unknown option '%s'", name);
+  if(o->type != CLI_FLAG)
+    return cli_set(c, o, value);
+  if(!cli_bool(value, &on))
+    return cli_usage_error(c, "%s: '%s' is not true or false",
+                           cli_label(c, o), value);
+  *(int *)(void *)((char *)c + o->off) = on;
+  return CLI_EXIT_OK;
+}
+
+int cli_opt_given(const struct cli_ctx *c, const char *name)
+{
+  const struct cli_opt *o = cli_opt_find(name);
+  return o && (c->given >> (o - cli_opts) & 1);
+}
+
+void cli_opt_text(const struct cli_ctx *c, const char *name, char *buf,
+                  size_t size)
+{
+  const struct cli_opt *o = cli_opt_find(name);
+  buf[0] = '\0';
+  if(o && o->type == CLI_FLAG)
+    snprintf(buf, size, "%s", *(const int *)(const void *)((const char *)c +
+             o->off) ? "true" : "false");
+  else if(o)
+    cli_opt_value(o, c, buf, size);
+}
+
 static int cli_wants_help(int argc, char **argv)
 {
   int i;
@@ -352,8 +450,7 @@ static int cli_wants_help(int argc, char **argv)
   return 0;
 }
 
-/* Build c->face and c->image from the parsed options. */
-static int cli_ctx_finish(struct cli_ctx *c)
+int cli_ctx_finish(struct cli_ctx *c)
 {
   char why[LK_FACE_ERRMAX];
 

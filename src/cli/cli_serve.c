@@ -13,6 +13,7 @@
 
 #include "base/log.h"
 #include "cli.h"
+#include "fetch/fetch.h"
 #include "http/api.h"
 
 #define CLI_SERVE_DRAIN_MS 10000
@@ -57,6 +58,8 @@ static int cli_serve_data_dir(const struct cli_ctx *c, char *images,
 
 struct cli_server {
   char images[4096];
+  struct lk_arena *conf;          /* config values live here */
+  struct lk_fetch_policy fetch;
   struct lk_store *store;
   struct lk_pipeline *pipe;
   struct lk_api_config api_cfg;
@@ -97,6 +100,9 @@ static int cli_serve_open(struct cli_ctx *c, struct cli_server *s)
   else if(swept > 0)
     lk_log(LK_LOG_INFO, "serve", "removed %ld images of deleted faces "
            "from %s", swept, s->images);
+  s->fetch = lk_fetch_default_policy();
+  s->fetch.allow_private = c->allow_private_urls;
+  s->api_cfg.fetch = &s->fetch;
   s->api_cfg.deepstack_api_key = c->api_key;
   s->api.pipe = s->pipe;
   s->api.cfg = &s->api_cfg;
@@ -110,6 +116,11 @@ static int cli_serve_open(struct cli_ctx *c, struct cli_server *s)
   return CLI_EXIT_OK;
 }
 
+static int cli_serve_slots(const struct cli_ctx *c)
+{
+  return c->slots > 0 ? c->slots : cli_online_cpus();
+}
+
 static int cli_serve_start(struct cli_ctx *c, struct cli_server *s)
 {
   struct lk_http_config hc = lk_http_config_default();
@@ -118,7 +129,13 @@ static int cli_serve_start(struct cli_ctx *c, struct cli_server *s)
 
   hc.bind = c->bind;
   hc.port = (unsigned)c->port;
-  hc.heavy_max = (unsigned)cli_online_cpus();
+  hc.heavy_max = (unsigned)cli_serve_slots(c);
+  hc.heavy_queue = (unsigned)c->queue;
+  /* room for every slot and queued request, and light routes beside */
+  if(hc.max_connections < hc.heavy_max + hc.heavy_queue + 16)
+    hc.max_connections = hc.heavy_max + hc.heavy_queue + 16;
+  hc.max_body = (size_t)c->max_body_mb << 20;
+  hc.cors_origin = c->cors_origin;
   /* errors without a route (404) in DeepStack's shape, the only API yet */
   hc.on_error = lk_api_deepstack_error;
   err = lk_http_server_create(&s->http, &hc, s->routes, s->n_routes);
@@ -130,8 +147,9 @@ static int cli_serve_start(struct cli_ctx *c, struct cli_server *s)
     return CLI_EXIT_FAIL;
   }
   lk_log(LK_LOG_INFO, "serve", "listening on %s port %u (data %s, %d "
-         "inference slots)", c->bind, lk_http_server_port(s->http),
-         c->data_dir, cli_online_cpus());
+         "inference slots, %d queued at most)", c->bind,
+         lk_http_server_port(s->http), c->data_dir, cli_serve_slots(c),
+         c->queue);
   printf("listening on port %u\n", lk_http_server_port(s->http));
   fflush(stdout);
   return CLI_EXIT_OK;
@@ -145,13 +163,18 @@ static int cli_serve_run(struct cli_ctx *c)
 
   memset(&s, 0, sizeof s);
   lk_log_set_level(LK_LOG_INFO);   /* a server logs every request */
+  s.conf = lk_arena_create((size_t)16 << 20);
+  if(!s.conf)
+    return CLI_EXIT_FAIL;
   /* server threads inherit this mask; the main thread waits for them */
   sigemptyset(&set);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
   pthread_sigmask(SIG_BLOCK, &set, NULL);
   signal(SIGPIPE, SIG_IGN);
-  rc = cli_serve_data_dir(c, s.images, sizeof s.images);
+  rc = cli_config_apply(c, s.conf);
+  if(!rc)
+    rc = cli_serve_data_dir(c, s.images, sizeof s.images);
   if(!rc)
     rc = cli_engine_open(c, 1);
   if(!rc)
@@ -168,12 +191,16 @@ static int cli_serve_run(struct cli_ctx *c)
   lk_http_server_destroy(s.http);
   lk_pipeline_destroy(s.pipe);
   lk_store_close(s.store);
+  lk_arena_destroy(s.conf);
   return rc;
 }
 
 static const char *const cli_serve_opts[] = {
-  "--port", "--bind", "--data", "--api-key", CLI_OPTS_FACE, CLI_OPTS_COMMON,
-  NULL
+  "--port", "--bind", "--data", "--config", "--log-level", "--slots",
+  "--queue", "--max-body-mb", "--cors-origin", "--allow-private-urls",
+  "--api-key", "--compreface-recognition-key", "--compreface-detection-key",
+  "--compreface-verification-key", "--facebox-user", "--facebox-password",
+  "--native-key", CLI_OPTS_FACE, CLI_OPTS_COMMON, NULL
 };
 
 const struct cli_cmd cli_cmd_serve = {
