@@ -211,19 +211,33 @@ static lk_err lk_log_nn(lk_err err, const char *what, const char *why)
 
 /* ---- detection ---- */
 
+/* Build the session's runtime for a detector (tiny: at input size) on
+ * first use. */
+static lk_err lk_det_ready(struct lk_face_engine *eng, struct lk_det_sess *s,
+                           enum lk_detector det, int size)
+{
+  char why[LK_NN_ERRMAX] = "";
+  int slot = (size - LK_TINY_MIN) / 32;
+  lk_err err = LK_OK;
+  if(det == LK_DETECTOR_TINY && !s->tiny[slot])
+    err = lk_log_nn(lk_tiny_runtime(&eng->m->tiny, size, eng->pool,
+                                    &s->tiny[slot], why), "tiny detector",
+                    why);
+  else if(det == LK_DETECTOR_SSD && !s->ssd)
+    err = lk_log_nn(lk_ssd_exec_create(&eng->m->ssd, eng->pool, &s->ssd,
+                                       why), "ssd", why);
+  return err;
+}
+
 static lk_err lk_run_ssd(struct lk_face_engine *eng, struct lk_det_sess *s,
                          const struct lk_image *img, float min_score, int max,
                          struct lk_det *dets, int *n)
 {
-  char why[LK_NN_ERRMAX] = "";
   struct lk_window win = { 0, 0, img->width, img->height, 0, 0, 0 };
-  lk_err err;
+  lk_err err = lk_det_ready(eng, s, LK_DETECTOR_SSD, LK_TINY_MIN);
 
-  if(!s->ssd) {
-    err = lk_ssd_exec_create(&eng->m->ssd, eng->pool, &s->ssd, why);
-    if(lk_log_nn(err, "ssd", why))
-      return err;
-  }
+  if(err)
+    return err;
   win.side = img->width > img->height ? img->width : img->height;
   lk_prep_resize(img, &win, LK_SSD_SIZE, &lk_norm_ssd,
                  lk_ssd_exec_input(s->ssd));
@@ -242,18 +256,13 @@ static lk_err lk_run_tiny(struct lk_face_engine *eng, struct lk_det_sess *s,
                           const struct lk_face_opts *o, struct lk_det *dets,
                           int *n)
 {
-  char why[LK_NN_ERRMAX] = "";
   int size = o->tiny_input_size, slot = (size - LK_TINY_MIN) / 32;
   struct lk_window win = { 0, 0, img->width, img->height, 0, 0, 0 };
   void *bufs[2];
-  lk_err err;
+  lk_err err = lk_det_ready(eng, s, LK_DETECTOR_TINY, size);
 
-  if(!s->tiny[slot]) {
-    err = lk_tiny_runtime(&eng->m->tiny, size, eng->pool, &s->tiny[slot],
-                          why);
-    if(lk_log_nn(err, "tiny detector", why))
-      return err;
-  }
+  if(err)
+    return err;
   win.side = img->width > img->height ? img->width : img->height;
   lk_prep_resize(img, &win, size, &lk_norm_tiny, s->in);
   bufs[0] = s->in;
@@ -584,4 +593,43 @@ float lk_face_distance(const float *a, const float *b)
     s += d * d;
   }
   return (float)sqrt(s);
+}
+
+lk_err lk_face_engine_prewarm(struct lk_face_engine *eng, int n,
+                              const struct lk_face_opts *o, char *why)
+{
+  struct lk_det_sess *dets = NULL, *d;
+  struct lk_face_worker *works = NULL, *w;
+  lk_err err = lk_face_opts_check(o, why);
+  int i;
+
+  /* borrow n of each at once, so n distinct ones get built */
+  for(i = 0; !err && i < n; i++) {
+    d = lk_det_borrow(eng);
+    w = lk_worker_borrow(eng);
+    if(d) {
+      d->next = dets;
+      dets = d;
+    }
+    if(w) {
+      w->next = works;
+      works = w;
+    }
+    err = !d || !w ? LK_ERR_NOMEM
+          : lk_det_ready(eng, d, o->detector, o->tiny_input_size);
+    if(!err)
+      err = lk_worker_ready(eng, w, o->tiny_landmarks);
+  }
+  while((d = dets)) {
+    dets = d->next;
+    lk_det_return(eng, d);
+  }
+  while((w = works)) {
+    works = w->next;
+    lk_worker_return(eng, w);
+  }
+  if(err && why && !why[0])
+    snprintf(why, LK_FACE_ERRMAX, "cannot build the nets' runtimes: %s",
+             lk_strerror(err));
+  return err;
 }

@@ -86,6 +86,12 @@ void   lk_face_models_free(struct lk_face_models *m);   /* NULL is fine */
 lk_err lk_face_engine_create(struct lk_face_engine **out,
                              const struct lk_face_models *m, int n_threads);
 void   lk_face_engine_destroy(struct lk_face_engine *eng);  /* NULL is fine */
+/* Build now the runtimes n concurrent callers with options o will need
+ * (they are otherwise built on first use, which costs the first requests
+ * of a server ~100 ms each and its memory peak a second copy of the
+ * graph-building scratch). */
+lk_err lk_face_engine_prewarm(struct lk_face_engine *eng, int n,
+                              const struct lk_face_opts *o, char *why);
 int    lk_face_engine_threads(const struct lk_face_engine *eng);
 
 struct lk_face_opts lk_face_default_opts(void);

@@ -216,21 +216,28 @@ static void *describe_thread(void *arg)
   return NULL;
 }
 
-/* One engine, four threads at once: every result identical. */
+/* One engine, four threads at once: every result identical. Prewarmed
+ * for four, the run builds nothing more. */
 static void test_concurrent_callers(void)
 {
   struct lk_face_engine *eng;
   struct lk_arena *arena = lk_arena_create(0);
   struct lk_image_opts io = lk_image_default_opts();
+  struct lk_face_opts bad = lk_face_default_opts(), o = bad;
   struct lk_image img;
   struct par p[4];
   pthread_t th[4];
   char why[LK_IMAGE_ERRMAX];
+  size_t warm;
   int i;
 
   CHECK(lk_image_load(LK_TESTDATA "/faceapi_bbt/_group/bbt4.jpg", &io, arena,
                       &img, why) == LK_OK);
   CHECK(lk_face_engine_create(&eng, models, 2) == LK_OK);
+  bad.min_score = 2.0f;
+  CHECK(lk_face_engine_prewarm(eng, 4, &bad, NULL) == LK_ERR_INVAL);
+  CHECK(lk_face_engine_prewarm(eng, 4, &o, NULL) == LK_OK);
+  warm = lk_mem_in_use();
   for(i = 0; i < 4; i++) {
     memset(&p[i], 0, sizeof p[i]);
     p[i].eng = eng;
@@ -244,6 +251,8 @@ static void test_concurrent_callers(void)
     CHECK(p[i].n == p[0].n);
     CHECK(memcmp(p[i].desc, p[0].desc, sizeof p[0].desc) == 0);
   }
+  CHECK_MSG(lk_mem_in_use() == warm, "%zu bytes more after the run",
+            lk_mem_in_use() - warm);
   lk_face_engine_destroy(eng);
   lk_arena_destroy(arena);
 }
