@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/log.h"
 #include "cli.h"
@@ -25,10 +26,18 @@ static lk_err cli_healthz(struct lk_http_req *req, struct lk_http_resp *resp,
                           void *ctx)
 {
   cJSON *o = cJSON_CreateObject();
+  char host[256] = "";
   (void)req;
   (void)ctx;
-  if(o)
-    cJSON_AddStringToObject(o, "status", "ok");
+  /* Home Assistant's machinebox check reads "hostname" from the health
+   * answer of a Facebox it talks to */
+  if(gethostname(host, sizeof host - 1))
+    host[0] = '\0';
+  if(o && (!cJSON_AddStringToObject(o, "status", "ok") ||
+           !cJSON_AddStringToObject(o, "hostname", host))) {
+    cJSON_Delete(o);
+    o = NULL;
+  }
   return lk_http_resp_json(resp, 200, o);
 }
 

@@ -51,6 +51,8 @@ post() {   # post PATH curl-args...
 
 check "server starts and answers /healthz" start
 check "healthz says ok" has "$OUT" '"status":"ok"'
+check "healthz names the host (Home Assistant's machinebox check)" \
+  has "$OUT" "\"hostname\":\"$(hostname)\""
 
 post /v1/vision/face/register -F userid="Tony Blair" \
   -F image1=@"$LFW/Tony_Blair/Tony_Blair_0001.jpg" \
