@@ -239,10 +239,19 @@ static lk_err lk_run_ssd(struct lk_face_engine *eng, struct lk_det_sess *s,
   if(err)
     return err;
   win.side = img->width > img->height ? img->width : img->height;
-  lk_prep_resize(img, &win, LK_SSD_SIZE, &lk_norm_ssd,
-                 lk_ssd_exec_input(s->ssd));
-  err = lk_ssd_exec_run(s->ssd, lk_prep_live_rows(win.side, LK_SSD_SIZE,
-                                                  img->height));
+  /* face-api.js pads at the bottom and right; a portrait image runs
+   * transposed so that its padding rows can be skipped (ssd.c) */
+  if(img->height > img->width) {
+    lk_prep_resize_transposed(img, &win, LK_SSD_SIZE, &lk_norm_ssd,
+                              lk_ssd_exec_input(s->ssd));
+    err = lk_ssd_exec_run(s->ssd, lk_prep_live_rows(win.side, LK_SSD_SIZE,
+                                                    img->width), 1);
+  } else {
+    lk_prep_resize(img, &win, LK_SSD_SIZE, &lk_norm_ssd,
+                   lk_ssd_exec_input(s->ssd));
+    err = lk_ssd_exec_run(s->ssd, lk_prep_live_rows(win.side, LK_SSD_SIZE,
+                                                    img->height), 0);
+  }
   if(err)
     return err;
   *n = lk_ssd_decode(&eng->m->ssd, lk_ssd_exec_boxes(s->ssd),

@@ -88,8 +88,11 @@ void lk_ssd_exec_destroy(struct lk_ssd_exec *e);     /* NULL is fine */
 /* The 512x512x3 input to fill before each run. */
 float *lk_ssd_exec_input(struct lk_ssd_exec *e);
 /* Run on the input, whose rows from live_rows down hold only padding
- * (-1); then lk_ssd_exec_boxes/classes hold the six predictors' outputs. */
-lk_err lk_ssd_exec_run(struct lk_ssd_exec *e, int live_rows);
+ * (-1); then lk_ssd_exec_boxes/classes hold the six predictors' outputs.
+ * transposed: the input holds the image transposed (a portrait photo,
+ * so that its padding is at the bottom); the outputs are as for the
+ * image itself. */
+lk_err lk_ssd_exec_run(struct lk_ssd_exec *e, int live_rows, int transposed);
 float *const *lk_ssd_exec_boxes(struct lk_ssd_exec *e);
 float *const *lk_ssd_exec_classes(struct lk_ssd_exec *e);
 
@@ -117,6 +120,10 @@ struct lk_window {
  * the window to out x out, then normalised into dst[out*out*3]. */
 void lk_prep_resize(const struct lk_image *img, const struct lk_window *win,
                     int out, const struct lk_norm *norm, float *dst);
+/* The same, written transposed: dst row c holds output column c. */
+void lk_prep_resize_transposed(const struct lk_image *img,
+                               const struct lk_window *win, int out,
+                               const struct lk_norm *norm, float *dst);
 
 /* Rows of an out x out net input that sample the image (the rest sample
  * only the zero padding below it), for a window of side `side` whose image

@@ -102,10 +102,14 @@ int lk_prep_live_rows(int side, int out, int h)
   return out;
 }
 
-void lk_prep_resize(const struct lk_image *img, const struct lk_window *win,
-                    int out, const struct lk_norm *norm, float *dst)
+/* Output pixel (r, c) goes to dst[(r * out + c) * 3], or with transposed
+ * to dst[(c * out + r) * 3]: the same values either way. */
+static void lk_resize(const struct lk_image *img, const struct lk_window *win,
+                      int out, const struct lk_norm *norm, float *dst,
+                      int transposed)
 {
   struct lk_axis ry[LK_PREP_MAX], cx[LK_PREP_MAX];
+  const size_t step = transposed ? (size_t)out * 3 : 3;
   int r, c, ch;
 
   if(out > LK_PREP_MAX)
@@ -115,7 +119,8 @@ void lk_prep_resize(const struct lk_image *img, const struct lk_window *win,
   for(r = 0; r < out; r++) {
     const unsigned char *top_row = lk_row(img, ry[r].lo);
     const unsigned char *bot_row = lk_row(img, ry[r].hi);
-    for(c = 0; c < out; c++) {
+    float *px = dst + (transposed ? (size_t)r * 3 : (size_t)r * out * 3);
+    for(c = 0; c < out; c++, px += step) {
       float tl[3], tr[3], bl[3], br[3];
       lk_fetch(top_row, cx[c].lo, tl);
       lk_fetch(top_row, cx[c].hi, tr);
@@ -125,8 +130,21 @@ void lk_prep_resize(const struct lk_image *img, const struct lk_window *win,
         const float top = tl[ch] + (tr[ch] - tl[ch]) * cx[c].frac;
         const float bottom = bl[ch] + (br[ch] - bl[ch]) * cx[c].frac;
         const float v = top + (bottom - top) * ry[r].frac;
-        *dst++ = lk_norm_px(norm, v, ch);
+        px[ch] = lk_norm_px(norm, v, ch);
       }
     }
   }
+}
+
+void lk_prep_resize(const struct lk_image *img, const struct lk_window *win,
+                    int out, const struct lk_norm *norm, float *dst)
+{
+  lk_resize(img, win, out, norm, dst, 0);
+}
+
+void lk_prep_resize_transposed(const struct lk_image *img,
+                               const struct lk_window *win, int out,
+                               const struct lk_norm *norm, float *dst)
+{
+  lk_resize(img, win, out, norm, dst, 1);
 }

@@ -18,7 +18,15 @@
  *
  * Each layer has that one operator only (an operator packs its own copy of
  * the weights): a whole layer runs it on its input plus TF's bottom padding
- * written as explicit zero rows, which is what the padding reads anyway. */
+ * written as explicit zero rows, which is what the padding reads anyway.
+ *
+ * A portrait photo's padding is on the right. Its input is written
+ * transposed, so the padding is at the bottom, and run through operators
+ * whose 3x3 filters are transposed too (the 1x1 layers, most of the work,
+ * are the same operators); the two full maps the prediction head reads
+ * are transposed back. Transposing a 3x3 filter changes the order of its
+ * nine products, so these images match the plain graph to float rounding
+ * (raw outputs within 1e-4, tests/face/test_face.c), not bit for bit. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -38,14 +46,20 @@ struct lk_blank {
   int n_rows;
 };
 
+/* The two ways through the backbone. */
+#define LK_SSD_PLAIN 0
+#define LK_SSD_TRANSPOSED 1
+
 struct lk_ssd_layer {
   const struct lk_fconv *c;
   int dw, stride;
-  struct lk_nn_pad pad;
+  struct lk_nn_pad pad;        /* square input and filter: t = l, b = r */
   int in_h, in_w, out_h, out_w;
-  xnn_operator_t op;           /* TF 'same' padding but none at the bottom */
-  struct lk_blank blank;
-  int set_rows;                /* input rows of the last setup */
+  /* TF 'same' padding but none at the bottom, per way; a 1x1 layer has
+   * one operator for both, so [1] only when the filter is 3x3 */
+  xnn_operator_t op[2];
+  struct lk_blank blank[2];
+  int set_rows[2];             /* input rows of each operator's last setup */
 };
 
 struct lk_ssd_exec {
@@ -62,7 +76,26 @@ static size_t lk_row_len(const struct lk_ssd_layer *L)
   return (size_t)L->out_w * (size_t)L->c->cout;
 }
 
-static lk_err lk_ssd_op(const struct lk_ssd_layer *L, xnn_operator_t *op)
+/* The filter with ky and kx swapped: XNNPACK's [cout][kh][kw][cin], or
+ * [kh][kw][c] for a depthwise one (cout 1 there). Square filters only. */
+static float *lk_ssd_transposed(const struct lk_ssd_layer *L)
+{
+  const struct lk_fconv *c = L->c;
+  size_t co_n = L->dw ? 1 : (size_t)c->cout, ci_n = (size_t)c->cin;
+  size_t k = (size_t)c->kh, co, y, x;
+  float *t = lk_malloc(co_n * k * k * ci_n * sizeof *t);
+  if(!t)
+    return NULL;
+  for(co = 0; co < co_n; co++)
+    for(y = 0; y < k; y++)
+      for(x = 0; x < k; x++)
+        memcpy(t + ((co * k + x) * k + y) * ci_n,
+               c->w + ((co * k + y) * k + x) * ci_n, ci_n * sizeof *t);
+  return t;
+}
+
+static lk_err lk_ssd_op(const struct lk_ssd_layer *L, const float *w,
+                        xnn_operator_t *op)
 {
   const uint32_t pad_b = 0;
   const struct lk_fconv *c = L->c;
@@ -71,14 +104,31 @@ static lk_err lk_ssd_op(const struct lk_ssd_layer *L, xnn_operator_t *op)
     s = xnn_create_convolution2d_nhwc_f32(L->pad.t, L->pad.r, pad_b,
           L->pad.l, (uint32_t)c->kh, (uint32_t)c->kw, (uint32_t)L->stride,
           (uint32_t)L->stride, 1, 1, (uint32_t)c->cin, 1, 1,
-          (size_t)c->cin, (size_t)c->cin, c->w, c->b, 0.0f, 6.0f,
+          (size_t)c->cin, (size_t)c->cin, w, c->b, 0.0f, 6.0f,
           XNN_FLAG_DEPTHWISE_CONVOLUTION, op);
   else
     s = xnn_create_convolution2d_nhwc_f32(L->pad.t, L->pad.r, pad_b,
           L->pad.l, (uint32_t)c->kh, (uint32_t)c->kw, (uint32_t)L->stride,
           (uint32_t)L->stride, 1, 1, 1, (size_t)c->cin, (size_t)c->cout,
-          (size_t)c->cin, (size_t)c->cout, c->w, c->b, 0.0f, 6.0f, 0, op);
+          (size_t)c->cin, (size_t)c->cout, w, c->b, 0.0f, 6.0f, 0, op);
   return s == xnn_status_success ? LK_OK : LK_ERR_NN;
+}
+
+/* Both ways' operators of a layer (one shared when the filter is 1x1). */
+static lk_err lk_ssd_ops(struct lk_ssd_layer *L)
+{
+  float *t;
+  lk_err err = lk_ssd_op(L, L->c->w, &L->op[LK_SSD_PLAIN]);
+  if(err || L->c->kh == 1) {
+    L->op[LK_SSD_TRANSPOSED] = L->op[LK_SSD_PLAIN];
+    return err;
+  }
+  t = lk_ssd_transposed(L);
+  if(!t)
+    return LK_ERR_NOMEM;
+  err = lk_ssd_op(L, t, &L->op[LK_SSD_TRANSPOSED]);
+  lk_free(t);        /* the operator packed its own copy */
+  return err;
 }
 
 /* Shapes and operators: conv0 stride 2, then pairs with the depthwise
@@ -98,70 +148,74 @@ static lk_err lk_ssd_layers(struct lk_ssd_exec *e, const struct lk_ssd_w *w)
     L->pad = lk_nn_pad_same(h, h, L->c->kh, L->stride);
     h = (h + L->stride - 1) / L->stride;
     L->out_h = L->out_w = h;
-    err = lk_ssd_op(L, &L->op);
+    err = lk_ssd_ops(L);
   }
   return err;
 }
 
-/* Run layer L on `rows` input rows (from in) into out. */
+/* Run layer L the given way on `rows` input rows (from in) into out.
+ * Buffers never move, so a setup is redone only when rows change. */
 static lk_err lk_ssd_layer_run(struct lk_ssd_exec *e, struct lk_ssd_layer *L,
-                               int rows, const float *in, float *out)
+                               int way, int rows, const float *in, float *out)
 {
-  if(rows != L->set_rows) {
-    if(xnn_setup_convolution2d_nhwc_f32(L->op, 1, (size_t)rows,
+  int k = L->op[1] == L->op[0] ? 0 : way;
+  if(rows != L->set_rows[k]) {
+    if(xnn_setup_convolution2d_nhwc_f32(L->op[k], 1, (size_t)rows,
                                         (size_t)L->in_w, in, out, e->pool) !=
        xnn_status_success)
       return LK_ERR_NN;
-    L->set_rows = rows;
+    L->set_rows[k] = rows;
   }
-  return xnn_run_operator(L->op, e->pool) == xnn_status_success ? LK_OK
-                                                                : LK_ERR_NN;
+  return xnn_run_operator(L->op[k], e->pool) == xnn_status_success
+         ? LK_OK : LK_ERR_NN;
 }
 
 /* The whole layer: its input, then TF's bottom padding as zero rows. */
 static lk_err lk_ssd_layer_whole(struct lk_ssd_exec *e, struct lk_ssd_layer *L,
-                                 float *in, float *out)
+                                 int way, float *in, float *out)
 {
   size_t row = (size_t)L->in_w * (size_t)L->c->cin;
   memset(in + (size_t)L->in_h * row, 0, L->pad.b * row * sizeof(float));
-  return lk_ssd_layer_run(e, L, L->in_h + (int)L->pad.b, in, out);
+  return lk_ssd_layer_run(e, L, way, L->in_h + (int)L->pad.b, in, out);
 }
 
 /* Keep the distinct rows of a layer's all-padding output. */
-static lk_err lk_blank_keep(struct lk_ssd_layer *L, const float *out)
+static lk_err lk_blank_keep(const struct lk_ssd_layer *L, struct lk_blank *b,
+                            const float *out)
 {
   size_t len = lk_row_len(L), bytes = len * sizeof(float);
   int r, k;
-  L->blank.row_of = lk_malloc((size_t)L->out_h * sizeof(int));
-  L->blank.rows = lk_malloc((size_t)L->out_h * bytes);
-  if(!L->blank.row_of || !L->blank.rows)
+  b->row_of = lk_malloc((size_t)L->out_h * sizeof(int));
+  b->rows = lk_malloc((size_t)L->out_h * bytes);
+  if(!b->row_of || !b->rows)
     return LK_ERR_NOMEM;
   for(r = 0; r < L->out_h; r++) {
     const float *row = out + (size_t)r * len;
-    for(k = 0; k < L->blank.n_rows; k++)
-      if(!memcmp(L->blank.rows + (size_t)k * len, row, bytes))
+    for(k = 0; k < b->n_rows; k++)
+      if(!memcmp(b->rows + (size_t)k * len, row, bytes))
         break;
-    if(k == L->blank.n_rows)
-      memcpy(L->blank.rows + (size_t)L->blank.n_rows++ * len, row, bytes);
-    L->blank.row_of[r] = k;
+    if(k == b->n_rows)
+      memcpy(b->rows + (size_t)b->n_rows++ * len, row, bytes);
+    b->row_of[r] = k;
   }
   return LK_OK;
 }
 
-/* Write blank rows [from, to) of layer L's output into out. */
-static void lk_blank_fill(const struct lk_ssd_layer *L, float *out, int from,
-                          int to)
+/* Write the way's blank rows [from, to) of layer L's output into out. */
+static void lk_blank_fill(const struct lk_ssd_layer *L, int way, float *out,
+                          int from, int to)
 {
+  const struct lk_blank *b = &L->blank[way];
   size_t len = lk_row_len(L);
   int r;
   for(r = from; r < to; r++)
-    memcpy(out + (size_t)r * len,
-           L->blank.rows + (size_t)L->blank.row_of[r] * len,
+    memcpy(out + (size_t)r * len, b->rows + (size_t)b->row_of[r] * len,
            len * sizeof(float));
 }
 
-/* The backbone on an all-padding input, keeping each layer's blank rows. */
-static lk_err lk_ssd_blank_run(struct lk_ssd_exec *e)
+/* The backbone on an all-padding input, keeping each layer's blank rows
+ * for one way. */
+static lk_err lk_ssd_blank_run(struct lk_ssd_exec *e, int way)
 {
   size_t i, n = (size_t)LK_SSD_SIZE * LK_SSD_SIZE * 3;
   lk_err err = LK_OK;
@@ -171,9 +225,9 @@ static lk_err lk_ssd_blank_run(struct lk_ssd_exec *e)
   for(l = 0; l < LK_SSD_LAYERS && !err; l++) {
     struct lk_ssd_layer *L = &e->l[l];
     float *out = e->buf[(l + 1) % 2];
-    err = lk_ssd_layer_whole(e, L, e->buf[l % 2], out);
+    err = lk_ssd_layer_whole(e, L, way, e->buf[l % 2], out);
     if(!err)
-      err = lk_blank_keep(L, out);
+      err = lk_blank_keep(L, &L->blank[way], out);
   }
   return err;
 }
@@ -215,10 +269,16 @@ void lk_ssd_exec_destroy(struct lk_ssd_exec *e)
   if(!e)
     return;
   for(i = 0; i < LK_SSD_LAYERS; i++) {
-    if(e->l[i].op)
-      xnn_delete_operator(e->l[i].op);
-    lk_free(e->l[i].blank.row_of);
-    lk_free(e->l[i].blank.rows);
+    struct lk_ssd_layer *L = &e->l[i];
+    int w;
+    if(L->op[1] && L->op[1] != L->op[0])
+      xnn_delete_operator(L->op[1]);
+    if(L->op[0])
+      xnn_delete_operator(L->op[0]);
+    for(w = 0; w < 2; w++) {
+      lk_free(L->blank[w].row_of);
+      lk_free(L->blank[w].rows);
+    }
   }
   for(i = 0; i < 6; i++) {
     lk_free(e->box[i]);
@@ -247,7 +307,9 @@ lk_err lk_ssd_exec_create(const struct lk_ssd_w *w, pthreadpool_t pool,
   if(!err)
     err = lk_ssd_buffers(e);
   if(!err)
-    err = lk_ssd_blank_run(e);
+    err = lk_ssd_blank_run(e, LK_SSD_PLAIN);
+  if(!err)
+    err = lk_ssd_blank_run(e, LK_SSD_TRANSPOSED);
   if(!err)
     err = lk_ssd_head_runtime(w, pool, &e->head, why);
   if(err) {
@@ -267,7 +329,7 @@ float *lk_ssd_exec_input(struct lk_ssd_exec *e)
 
 /* One layer: compute the output rows that depend on the image (live_in
  * input rows do), reading blank rows below them where the slice needs. */
-static lk_err lk_ssd_step(struct lk_ssd_exec *e, int l, int *live)
+static lk_err lk_ssd_step(struct lk_ssd_exec *e, int way, int l, int *live)
 {
   struct lk_ssd_layer *L = &e->l[l];
   const float *in = e->buf[l % 2];
@@ -278,39 +340,59 @@ static lk_err lk_ssd_step(struct lk_ssd_exec *e, int l, int *live)
 
   if(d_out >= L->out_h || need >= L->in_h) {
     if(l > 0)
-      lk_blank_fill(&e->l[l - 1], (float *)in, d_in, L->in_h);
+      lk_blank_fill(&e->l[l - 1], way, (float *)in, d_in, L->in_h);
     *live = L->out_h;
-    return lk_ssd_layer_whole(e, L, (float *)in, out);
+    return lk_ssd_layer_whole(e, L, way, (float *)in, out);
   }
   if(l > 0 && need > d_in)
-    lk_blank_fill(&e->l[l - 1], (float *)in, d_in, need);
+    lk_blank_fill(&e->l[l - 1], way, (float *)in, d_in, need);
   *live = d_out;
-  return lk_ssd_layer_run(e, L, need, in, out);
+  return lk_ssd_layer_run(e, L, way, need, in, out);
 }
 
-/* A full map from a layer's live rows plus its blank rows. */
-static void lk_ssd_full_map(const struct lk_ssd_layer *L, const float *out,
-                            int live, float *map)
+/* Swap rows and columns of a square map of c-float pixels, in place. */
+static void lk_ssd_transpose_map(float *map, int side, int c)
+{
+  size_t px = (size_t)c * sizeof(float);
+  float tmp[1024];
+  int r, k;
+  for(r = 0; r < side; r++)
+    for(k = r + 1; k < side; k++) {
+      float *a = map + ((size_t)r * side + k) * c;
+      float *b = map + ((size_t)k * side + r) * c;
+      memcpy(tmp, a, px);
+      memcpy(a, b, px);
+      memcpy(b, tmp, px);
+    }
+}
+
+/* A full map from a layer's live rows plus its blank rows, in the image's
+ * orientation. */
+static void lk_ssd_full_map(const struct lk_ssd_layer *L, int way,
+                            const float *out, int live, float *map)
 {
   memcpy(map, out, (size_t)live * lk_row_len(L) * sizeof(float));
-  lk_blank_fill(L, map, live, L->out_h);
+  lk_blank_fill(L, way, map, live, L->out_h);
+  if(way == LK_SSD_TRANSPOSED)
+    lk_ssd_transpose_map(map, L->out_h, L->c->cout);
 }
 
-lk_err lk_ssd_exec_run(struct lk_ssd_exec *e, int live_rows)
+lk_err lk_ssd_exec_run(struct lk_ssd_exec *e, int live_rows, int transposed)
 {
   void *bufs[14];
   int l, live = live_rows < 1 ? 1 : live_rows;
+  int way = transposed ? LK_SSD_TRANSPOSED : LK_SSD_PLAIN;
   lk_err err = LK_OK;
 
   for(l = 0; l < LK_SSD_LAYERS && !err; l++) {
-    err = lk_ssd_step(e, l, &live);
+    err = lk_ssd_step(e, way, l, &live);
     if(!err && l == LK_SSD_CONV11)
-      lk_ssd_full_map(&e->l[l], e->buf[(l + 1) % 2], live, e->conv11);
+      lk_ssd_full_map(&e->l[l], way, e->buf[(l + 1) % 2], live, e->conv11);
   }
   if(err)
     return err;
-  lk_ssd_full_map(&e->l[LK_SSD_LAYERS - 1], e->buf[LK_SSD_LAYERS % 2], live,
-                  e->last);
+  lk_ssd_full_map(&e->l[LK_SSD_LAYERS - 1], way, e->buf[LK_SSD_LAYERS % 2],
+                  live, e->last);
   bufs[0] = e->conv11;
   bufs[1] = e->last;
   for(l = 0; l < 6; l++) {
