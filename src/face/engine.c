@@ -46,6 +46,9 @@ struct lk_face_engine {
   pthread_mutex_t lock;
   struct lk_det_sess *det_free;
   struct lk_face_worker *work_free;
+  int n_workers;             /* built so far */
+  int max_workers;           /* 0: no limit; else borrowers wait */
+  pthread_cond_t work_cv;    /* a worker came back */
 };
 
 struct lk_face_opts lk_face_default_opts(void)
@@ -100,6 +103,7 @@ lk_err lk_face_engine_create(struct lk_face_engine **out,
     return LK_ERR_NOMEM;
   }
   pthread_mutex_init(&eng->lock, NULL);
+  pthread_cond_init(&eng->work_cv, NULL);
   *out = eng;
   return LK_OK;
 }
@@ -139,6 +143,7 @@ void lk_face_engine_destroy(struct lk_face_engine *eng)
   }
   if(eng->pool)
     pthreadpool_destroy(eng->pool);
+  pthread_cond_destroy(&eng->work_cv);
   pthread_mutex_destroy(&eng->lock);
   lk_free(eng);
 }
@@ -182,15 +187,22 @@ static void lk_det_return(struct lk_face_engine *eng, struct lk_det_sess *s)
   pthread_mutex_unlock(&eng->lock);
 }
 
+/* A free worker, a new one, or (at max_workers) the next one returned.
+ * No holder of a worker waits for anything, so waiting cannot deadlock. */
 static struct lk_face_worker *lk_worker_borrow(struct lk_face_engine *eng)
 {
   struct lk_face_worker *w;
   pthread_mutex_lock(&eng->lock);
+  while(!eng->work_free && eng->max_workers &&
+        eng->n_workers >= eng->max_workers)
+    pthread_cond_wait(&eng->work_cv, &eng->lock);
   w = eng->work_free;
   if(w)
     eng->work_free = w->next;
+  else if((w = lk_calloc(1, sizeof *w)))
+    eng->n_workers++;
   pthread_mutex_unlock(&eng->lock);
-  return w ? w : lk_calloc(1, sizeof *w);
+  return w;
 }
 
 static void lk_worker_return(struct lk_face_engine *eng,
@@ -199,6 +211,15 @@ static void lk_worker_return(struct lk_face_engine *eng,
   pthread_mutex_lock(&eng->lock);
   w->next = eng->work_free;
   eng->work_free = w;
+  pthread_cond_signal(&eng->work_cv);
+  pthread_mutex_unlock(&eng->lock);
+}
+
+void lk_face_engine_max_workers(struct lk_face_engine *eng, int n)
+{
+  pthread_mutex_lock(&eng->lock);
+  eng->max_workers = n > 0 ? n : 0;
+  pthread_cond_broadcast(&eng->work_cv);
   pthread_mutex_unlock(&eng->lock);
 }
 
@@ -610,24 +631,28 @@ lk_err lk_face_engine_prewarm(struct lk_face_engine *eng, int n,
   struct lk_det_sess *dets = NULL, *d;
   struct lk_face_worker *works = NULL, *w;
   lk_err err = lk_face_opts_check(o, why);
-  int i;
+  int i, n_work;
 
-  /* borrow n of each at once, so n distinct ones get built */
+  pthread_mutex_lock(&eng->lock);
+  n_work = eng->max_workers && eng->max_workers < n ? eng->max_workers : n;
+  pthread_mutex_unlock(&eng->lock);
+  /* borrow them all at once, so that distinct ones get built */
   for(i = 0; !err && i < n; i++) {
     d = lk_det_borrow(eng);
-    w = lk_worker_borrow(eng);
     if(d) {
       d->next = dets;
       dets = d;
     }
+    err = d ? lk_det_ready(eng, d, o->detector, o->tiny_input_size)
+            : LK_ERR_NOMEM;
+  }
+  for(i = 0; !err && i < n_work; i++) {
+    w = lk_worker_borrow(eng);
     if(w) {
       w->next = works;
       works = w;
     }
-    err = !d || !w ? LK_ERR_NOMEM
-          : lk_det_ready(eng, d, o->detector, o->tiny_input_size);
-    if(!err)
-      err = lk_worker_ready(eng, w, o->tiny_landmarks);
+    err = w ? lk_worker_ready(eng, w, o->tiny_landmarks) : LK_ERR_NOMEM;
   }
   while((d = dets)) {
     dets = d->next;

@@ -92,6 +92,11 @@ void   lk_face_engine_destroy(struct lk_face_engine *eng);  /* NULL is fine */
  * graph-building scratch). */
 lk_err lk_face_engine_prewarm(struct lk_face_engine *eng, int n,
                               const struct lk_face_opts *o, char *why);
+/* Build at most n landmark + descriptor runtime sets (~33 MB each; 0: no
+ * limit, the default); callers past them wait for one. A face takes ~4 ms
+ * of a request's ~40, so a server shares fewer of them than it runs
+ * detections at once. Prewarm builds min(n, this). */
+void lk_face_engine_max_workers(struct lk_face_engine *eng, int n);
 int    lk_face_engine_threads(const struct lk_face_engine *eng);
 
 struct lk_face_opts lk_face_default_opts(void);

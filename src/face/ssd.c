@@ -232,6 +232,22 @@ static lk_err lk_ssd_blank_run(struct lk_ssd_exec *e, int way)
   return err;
 }
 
+/* Set every operator up for its smallest input. XNNPACK sizes an
+ * operator's indirection buffer (9 pointers per output pixel of a 3x3
+ * layer, 4.7 MB for the first two) at each setup; the blank runs left
+ * both ways' at full size, while an image needs only its live rows, and
+ * often one way only. */
+static lk_err lk_ssd_shrink(struct lk_ssd_exec *e)
+{
+  lk_err err = LK_OK;
+  int l, way;
+  for(l = 0; l < LK_SSD_LAYERS && !err; l++)
+    for(way = 0; way < 2 && !err; way++)
+      err = lk_ssd_layer_run(e, &e->l[l], way, e->l[l].c->kh,
+                             e->buf[l % 2], e->buf[(l + 1) % 2]);
+  return err;
+}
+
 static lk_err lk_ssd_buffers(struct lk_ssd_exec *e)
 {
   size_t most[2] = { 0, 0 };
@@ -310,6 +326,8 @@ lk_err lk_ssd_exec_create(const struct lk_ssd_w *w, pthreadpool_t pool,
     err = lk_ssd_blank_run(e, LK_SSD_PLAIN);
   if(!err)
     err = lk_ssd_blank_run(e, LK_SSD_TRANSPOSED);
+  if(!err)
+    err = lk_ssd_shrink(e);
   if(!err)
     err = lk_ssd_head_runtime(w, pool, &e->head, why);
   if(err) {
