@@ -8,7 +8,6 @@ set -eu
 . "$(dirname "$0")/common.inc"
 command -v curl >/dev/null || { echo "curl is needed" >&2; exit 1; }
 
-PID=
 cleanup() {
   st=$?
   [ -n "$PID" ] && kill -9 "$PID" 2>/dev/null || true
@@ -35,39 +34,16 @@ mqtt:
 YML
 printf 'ds_key: "s3cr et"\n' >"$TMP/secrets.yml"
 
-# start CONFIG [env...]: serve on a free port, wait for /healthz
+# start CONFIG [VAR=value...]
 start() {
   cfg=$1
   shift
-  env "$@" "$BIN" serve --config "$cfg" --bind 127.0.0.1 --models "$MODELS" \
-    >"$TMP/serve.out" 2>"$TMP/serve.err" &
-  PID=$!
-  i=0
-  while [ $i -lt 300 ]; do
-    PORT=$(sed -n 's/^listening on port \([0-9]*\)$/\1/p' "$TMP/serve.out")
-    if [ -n "$PORT" ] &&
-       curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1; then
-      return 0
-    fi
-    kill -0 "$PID" 2>/dev/null || break
-    sleep 0.2
-    i=$((i + 1))
-  done
-  cat "$TMP/serve.err" >&2
-  return 1
+  serve_start env "$@" -- --config "$cfg" --bind 127.0.0.1
 }
 stop() {
   kill -TERM "$PID"
   wait "$PID" 2>/dev/null || true
   PID=
-}
-post() {   # post PATH curl-args...: sets code, body in $OUT
-  path=$1
-  shift
-  set +e
-  code=$(curl -sS -o "$OUT" -w '%{http_code}' "$@" \
-         "http://127.0.0.1:$PORT$path" 2>"$ERR")
-  set -e
 }
 LOG=$TMP/serve.err
 IMG=$DATA/lfw_small/Tony_Blair/Tony_Blair_0001.jpg

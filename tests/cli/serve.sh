@@ -8,8 +8,6 @@ command -v curl >/dev/null || { echo "curl is needed" >&2; exit 1; }
 
 LFW=$DATA/lfw_small
 GALLERY=$TMP/gallery
-PID=
-PORT=
 cleanup() {
   st=$?
   if [ -n "$PID" ]; then
@@ -20,34 +18,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Start the server on a free port; wait for /healthz (models take ~1 s).
-start() {
-  "$BIN" serve --port 0 --data "$GALLERY" --models "$MODELS" \
-    >"$TMP/serve.out" 2>"$TMP/serve.err" &
-  PID=$!
-  i=0
-  while [ $i -lt 300 ]; do
-    PORT=$(sed -n 's/^listening on port \([0-9]*\)$/\1/p' "$TMP/serve.out")
-    if [ -n "$PORT" ] &&
-       curl -fsS "http://127.0.0.1:$PORT/healthz" >"$OUT" 2>/dev/null; then
-      return 0
-    fi
-    kill -0 "$PID" 2>/dev/null || break
-    sleep 0.2
-    i=$((i + 1))
-  done
-  cat "$TMP/serve.err" >&2
-  return 1
-}
-
-post() {   # post PATH curl-args...
-  path=$1
-  shift
-  set +e
-  code=$(curl -sS -o "$OUT" -w '%{http_code}' "$@" \
-         "http://127.0.0.1:$PORT$path" 2>"$ERR")
-  set -e
-}
+start() { serve_start --data "$GALLERY"; }
 
 check "server starts and answers /healthz" start
 check "healthz says ok" has "$OUT" '"status":"ok"'
