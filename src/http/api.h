@@ -97,6 +97,18 @@ struct lk_api_box {
 void lk_api_box_round(const struct lk_box *b, int width, int height,
                       struct lk_api_box *out);
 
+/* Base64 text (len bytes; the standard or the URL-safe alphabet, RFC 4648
+ * sections 4 and 5) decoded into the arena. White space is skipped; '='
+ * padding is optional but only at the end. LK_ERR_INVAL for anything
+ * else, LK_ERR_NOMEM past the arena's ceiling. */
+lk_err lk_api_base64(const char *s, size_t len, struct lk_arena *arena,
+                     unsigned char **out, size_t *n);
+
+/* f as the double that its 9-digit decimal form reads as, so that JSON
+ * carries 0.0512345654 rather than the float's 17-digit double; read back
+ * as a float it is f again. For descriptors. */
+double lk_api_float(float f);
+
 /* x rounded to 6 decimals, so a float confidence prints as 0.912345 in
  * JSON rather than as its 17-digit double. */
 double lk_api_fraction(double x);
