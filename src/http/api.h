@@ -17,7 +17,7 @@
 #include "http/http.h"
 #include "pipeline/pipeline.h"
 
-#define LK_API_MAX_ROUTES 64
+#define LK_API_MAX_ROUTES 128
 
 struct lk_fetch_policy;
 
@@ -25,6 +25,13 @@ struct lk_api_config {
   /* DeepStack's API-KEY: when set, every /v1/vision request must carry
    * form field api_key with this value (401 "Incorrect api key"). */
   const char *deepstack_api_key;
+  /* CompreFace's service keys, one per service (recognition, detection,
+   * verification): when one is set, requests to that service must carry
+   * header x-api-key with that value (400 code 20 when it is missing,
+   * 404 code 10 when it differs). NULL: any key, or none, is accepted. */
+  const char *compreface_recognition_key;
+  const char *compreface_detection_key;
+  const char *compreface_verification_key;
   /* The seed API's image_url downloads: untrusted URLs, so behind the
    * fetch layer's SSRF guard. NULL: lk_fetch_default_policy(). */
   const struct lk_fetch_policy *fetch;
@@ -56,6 +63,18 @@ size_t lk_api_seed_routes(struct lk_api *api, struct lk_http_route *out,
  * lk_http_config.on_error. */
 lk_err lk_api_seed_error(struct lk_http_req *req, struct lk_http_resp *resp,
                          int status, const char *message, void *ctx);
+
+/* CompreFace's REST API (docs/api-compreface.md): the recognition service
+ * (/api/v1/recognition: subjects, faces, recognize, verify, embeddings),
+ * /api/v1/detection/detect, /api/v1/verification/verify and the static
+ * image links. */
+size_t lk_api_compreface_routes(struct lk_api *api, struct lk_http_route *out,
+                                size_t max);
+/* Its error body, {"message":message,"code":0}, for lk_http_config.on_error
+ * (the layer's own answers: unknown paths, bad bodies, 413, 503). */
+lk_err lk_api_compreface_error(struct lk_http_req *req,
+                               struct lk_http_resp *resp, int status,
+                               const char *message, void *ctx);
 
 /* ---- helpers shared by the adapters (api_common.c) ---------------------
  * Small pieces every wire format needs the same way; nothing here knows
@@ -96,6 +115,18 @@ struct lk_api_box {
 };
 void lk_api_box_round(const struct lk_box *b, int width, int height,
                       struct lk_api_box *out);
+
+/* Base64 text (len bytes; the standard or the URL-safe alphabet, RFC 4648
+ * sections 4 and 5) decoded into the arena. White space is skipped; '='
+ * padding is optional but only at the end. LK_ERR_INVAL for anything
+ * else, LK_ERR_NOMEM past the arena's ceiling. */
+lk_err lk_api_base64(const char *s, size_t len, struct lk_arena *arena,
+                     unsigned char **out, size_t *n);
+
+/* f as the double that its 9-digit decimal form reads as, so that JSON
+ * carries 0.0512345654 rather than the float's 17-digit double; read back
+ * as a float it is f again. For descriptors. */
+double lk_api_float(float f);
 
 /* x rounded to 6 decimals, so a float confidence prints as 0.912345 in
  * JSON rather than as its 17-digit double. */

@@ -1,10 +1,12 @@
 /* api_common.c - pieces every API adapter needs the same way: error tables,
- * file parts, key comparison, strict numbers, whole-pixel boxes. */
+ * file parts, key comparison, strict numbers, whole-pixel boxes, base64
+ * and float-exact JSON numbers. */
 #include "api.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -106,4 +108,73 @@ void lk_api_box_round(const struct lk_box *b, int width, int height,
 double lk_api_fraction(double x)
 {
   return round(x * 1e6) / 1e6;
+}
+
+/* The 6-bit value of a base64 digit of either alphabet; -1 for others. */
+static int lk_api_b64_digit(unsigned char c)
+{
+  if(c >= 'A' && c <= 'Z')
+    return c - 'A';
+  if(c >= 'a' && c <= 'z')
+    return c - 'a' + 26;
+  if(c >= '0' && c <= '9')
+    return c - '0' + 52;
+  if(c == '+' || c == '-')
+    return 62;
+  if(c == '/' || c == '_')
+    return 63;
+  return -1;
+}
+
+static int lk_api_b64_space(unsigned char c)
+{
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
+         c == '\f';
+}
+
+lk_err lk_api_base64(const char *s, size_t len, struct lk_arena *arena,
+                     unsigned char **out, size_t *n)
+{
+  unsigned char *p = lk_arena_alloc(arena, len / 4 * 3 + 3);
+  size_t i, k = 0, digits = 0, pad = 0;
+  unsigned acc = 0;
+  int bits = 0;
+
+  *out = NULL;
+  *n = 0;
+  if(!p)
+    return LK_ERR_NOMEM;
+  for(i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)s[i];
+    int v = lk_api_b64_digit(c);
+    if(lk_api_b64_space(c))
+      continue;
+    if(c == '=' || v < 0 || pad) {
+      if(c != '=')    /* a stray byte, or data after the padding */
+        return LK_ERR_INVAL;
+      pad++;
+      continue;
+    }
+    digits++;
+    acc = (acc << 6 | (unsigned)v) & 0xffffffu;
+    bits += 6;
+    if(bits >= 8) {
+      bits -= 8;
+      p[k++] = (unsigned char)(acc >> bits);
+    }
+  }
+  /* one digit alone cannot hold a byte; padding, when given, must fill
+   * the last group of four exactly */
+  if(digits % 4 == 1 || pad > 2 || (pad && (digits + pad) % 4))
+    return LK_ERR_INVAL;
+  *out = p;
+  *n = k;
+  return LK_OK;
+}
+
+double lk_api_float(float f)
+{
+  char buf[32];
+  snprintf(buf, sizeof buf, "%.9g", (double)f);
+  return strtod(buf, NULL);
 }

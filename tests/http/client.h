@@ -171,10 +171,14 @@ static inline int http_get(unsigned port, const char *target, struct reply *r)
   return http_raw(port, buf, (size_t)n, r);
 }
 
-/* POST with a body: Content-Length, or chunked (chunk sizes cycle through
- * odd values so boundaries and escapes fall across chunks). */
-static inline int http_post(unsigned port, const char *target, const char *type,
-                     const void *body, size_t n, int chunked, struct reply *r)
+/* Any method, with extra header lines (each ending in "\r\n"; NULL for
+ * none) and a body of content type type (NULL: no body) sent with a
+ * Content-Length, or chunked (chunk sizes cycle through odd values so
+ * boundaries and escapes fall across chunks). */
+static inline int http_request(unsigned port, const char *method,
+                               const char *target, const char *headers,
+                               const char *type, const void *body, size_t n,
+                               int chunked, struct reply *r)
 {
   static const size_t sizes[] = { 1, 7, 3, 100, 4093, 17, 65536, 2 };
   const unsigned char *p = body;
@@ -183,13 +187,15 @@ static inline int http_post(unsigned port, const char *target, const char *type,
   memset(r, 0, sizeof *r);
   if(fd < 0)
     return -1;
-  rc = client_sendf(fd, "POST %s HTTP/1.1\r\nHost: t\r\nConnection: close\r\n"
-                    "Content-Type: %s\r\n", target, type);
+  rc = client_sendf(fd, "%s %s HTTP/1.1\r\nHost: t\r\nConnection: close\r\n"
+                    "%s", method, target, headers ? headers : "");
+  if(!rc && type)
+    rc = client_sendf(fd, "Content-Type: %s\r\n", type);
   if(!rc && !chunked)
-    rc = client_sendf(fd, "Content-Length: %zu\r\n\r\n", n);
+    rc = client_sendf(fd, "Content-Length: %zu\r\n\r\n", type ? n : 0);
   if(!rc && chunked)
     rc = client_sendf(fd, "Transfer-Encoding: chunked\r\n\r\n");
-  if(!rc && !chunked)
+  if(!rc && !chunked && type)
     rc = client_send(fd, body, n);
   while(!rc && chunked && off < n) {
     size_t k = sizes[i++ % 8];
@@ -205,9 +211,16 @@ static inline int http_post(unsigned port, const char *target, const char *type,
   if(!rc && chunked)
     rc = client_send(fd, "0\r\n\r\n", 5);
   if(!rc)
-    rc = client_read_reply(fd, r, 0);
+    rc = client_read_reply(fd, r, !strcmp(method, "HEAD"));
   close(fd);
   return rc;
+}
+
+/* POST with a body: Content-Length, or chunked. */
+static inline int http_post(unsigned port, const char *target, const char *type,
+                     const void *body, size_t n, int chunked, struct reply *r)
+{
+  return http_request(port, "POST", target, NULL, type, body, n, chunked, r);
 }
 
 /* A growable multipart/form-data body. */
@@ -389,12 +402,13 @@ static inline unsigned char *client_slurp(const char *path, size_t *len)
 }
 
 /* One POST as curl -F builds it from ap: "name=value" is a field,
- * "name=@path" a file, NULL ends the list. No fields: an empty urlencoded
- * body, as requests.post(url) sends. Returns the status (0: no answer or
- * an unreadable file) and the body parsed as JSON in *out. */
-static inline int client_vpost_form(unsigned port, int chunked,
-                                    const char *target, cJSON **out,
-                                    va_list ap)
+ * "name=@path" a file, NULL ends the list; headers as for http_request.
+ * No fields: an empty urlencoded body, as requests.post(url) sends.
+ * Returns the status (0: no answer or an unreadable file) and the body
+ * parsed as JSON in *out. */
+static inline int client_vsend_form(unsigned port, const char *headers,
+                                    int chunked, const char *target,
+                                    cJSON **out, va_list ap)
 {
   struct mp m = { NULL, 0, 0 };
   struct reply r;
@@ -417,13 +431,22 @@ static inline int client_vpost_form(unsigned port, int chunked,
   }
   if(m.len)
     mp_end(&m);
-  status = http_post(port, target, m.len ? "multipart/form-data; boundary="
-                     MP_BOUNDARY : "application/x-www-form-urlencoded",
-                     m.buf ? m.buf : "", m.len, chunked, &r) ? 0 : r.status;
+  status = http_request(port, "POST", target, headers,
+                        m.len ? "multipart/form-data; boundary=" MP_BOUNDARY
+                              : "application/x-www-form-urlencoded",
+                        m.buf ? m.buf : "", m.len, chunked, &r)
+           ? 0 : r.status;
   *out = reply_json(&r);
   reply_free(&r);
   free(m.buf);
   return unreadable ? 0 : status;
+}
+
+static inline int client_vpost_form(unsigned port, int chunked,
+                                    const char *target, cJSON **out,
+                                    va_list ap)
+{
+  return client_vsend_form(port, NULL, chunked, target, out, ap);
 }
 
 static inline const char *json_str(const cJSON *o, const char *key)
