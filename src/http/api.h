@@ -17,7 +17,7 @@
 #include "http/http.h"
 #include "pipeline/pipeline.h"
 
-#define LK_API_MAX_ROUTES 64
+#define LK_API_MAX_ROUTES 128
 
 struct lk_fetch_policy;
 
@@ -28,6 +28,10 @@ struct lk_api_config {
   /* The seed API's image_url downloads: untrusted URLs, so behind the
    * fetch layer's SSRF guard. NULL: lk_fetch_default_policy(). */
   const struct lk_fetch_policy *fetch;
+  /* The native API's key: when set, every /api/v1 native request must
+   * carry "Authorization: Bearer <key>" or "X-API-Key: <key>" (401
+   * otherwise); /openapi.json and /docs stay open. */
+  const char *native_api_key;
 };
 
 struct lk_api {
@@ -56,6 +60,16 @@ size_t lk_api_seed_routes(struct lk_api *api, struct lk_http_route *out,
  * lk_http_config.on_error. */
 lk_err lk_api_seed_error(struct lk_http_req *req, struct lk_http_resp *resp,
                          int status, const char *message, void *ctx);
+
+/* likeness's own REST API (docs/api-native.md): people, faces, recognize,
+ * detect, compare and status under /api/v1, its OpenAPI document at
+ * /openapi.json and a page reading it at /docs. */
+size_t lk_api_native_routes(struct lk_api *api, struct lk_http_route *out,
+                            size_t max);
+/* Its error body, {"error":{"code":"not_found","message":...}}, for
+ * lk_http_config.on_error. */
+lk_err lk_api_native_error(struct lk_http_req *req, struct lk_http_resp *resp,
+                           int status, const char *message, void *ctx);
 
 /* ---- helpers shared by the adapters (api_common.c) ---------------------
  * Small pieces every wire format needs the same way; nothing here knows
