@@ -35,6 +35,10 @@ struct lk_api_config {
   /* The seed API's image_url downloads: untrusted URLs, so behind the
    * fetch layer's SSRF guard. NULL: lk_fetch_default_policy(). */
   const struct lk_fetch_policy *fetch;
+  /* The native API's key: when set, every /api/v1 native request must
+   * carry "Authorization: Bearer <key>" or "X-API-Key: <key>" (401
+   * otherwise); /openapi.json and /docs stay open. */
+  const char *native_api_key;
 };
 
 struct lk_api {
@@ -76,6 +80,16 @@ lk_err lk_api_compreface_error(struct lk_http_req *req,
                                struct lk_http_resp *resp, int status,
                                const char *message, void *ctx);
 
+/* likeness's own REST API (docs/api-native.md): people, faces, recognize,
+ * detect, compare and status under /api/v1, its OpenAPI document at
+ * /openapi.json and a page reading it at /docs. */
+size_t lk_api_native_routes(struct lk_api *api, struct lk_http_route *out,
+                            size_t max);
+/* Its error body, {"error":{"code":"not_found","message":...}}, for
+ * lk_http_config.on_error. */
+lk_err lk_api_native_error(struct lk_http_req *req, struct lk_http_resp *resp,
+                           int status, const char *message, void *ctx);
+
 /* ---- helpers shared by the adapters (api_common.c) ---------------------
  * Small pieces every wire format needs the same way; nothing here knows
  * an API's field names or error strings. */
@@ -116,13 +130,6 @@ struct lk_api_box {
 void lk_api_box_round(const struct lk_box *b, int width, int height,
                       struct lk_api_box *out);
 
-/* Base64 text (len bytes; the standard or the URL-safe alphabet, RFC 4648
- * sections 4 and 5) decoded into the arena. White space is skipped; '='
- * padding is optional but only at the end. LK_ERR_INVAL for anything
- * else, LK_ERR_NOMEM past the arena's ceiling. */
-lk_err lk_api_base64(const char *s, size_t len, struct lk_arena *arena,
-                     unsigned char **out, size_t *n);
-
 /* f as the double that its 9-digit decimal form reads as, so that JSON
  * carries 0.0512345654 rather than the float's 17-digit double; read back
  * as a float it is f again. For descriptors. */
@@ -131,5 +138,38 @@ double lk_api_float(float f);
 /* x rounded to 6 decimals, so a float confidence prints as 0.912345 in
  * JSON rather than as its 17-digit double. */
 double lk_api_fraction(double x);
+
+/* s copied into arena (a request's: lk_http_req_arena); NULL when out of
+ * memory. */
+char *lk_api_strdup(struct lk_arena *arena, const char *s);
+
+/* A request field wherever the client put it: a form field (urlencoded or
+ * multipart, not a file), else a JSON object body's member (a string as
+ * it is, anything else as compact JSON: true, 5, {"a":1}), else the query
+ * string. NULL when absent (or JSON null). Clients mix them: Double Take
+ * sends Facebox's name and id in the query beside a multipart file. */
+const char *lk_api_field(struct lk_http_req *req, const char *name);
+
+/* Adds item to o under key; frees o (and item) and gives NULL on failure,
+ * so a builder can chain calls and check once at the end. */
+cJSON *lk_api_json_add(cJSON *o, const char *key, cJSON *item);
+/* The same for appending item to array a. */
+cJSON *lk_api_json_push(cJSON *a, cJSON *item);
+
+/* Base64 (RFC 4648), for images and descriptors sent as text. encode
+ * writes LK_API_BASE64_LEN(n) bytes to out, the last a NUL, and returns
+ * the length without it. decode reads the standard and the URL-safe
+ * alphabets, padding optional, ASCII white space skipped (MIME-wrapped
+ * text); out needs LK_API_BASE64_MAX(len) bytes. LK_ERR_INVAL for any
+ * other character, misplaced padding or a dangling 6-bit group. */
+#define LK_API_BASE64_LEN(n) (((n) + 2) / 3 * 4 + 1)
+#define LK_API_BASE64_MAX(len) ((len) / 4 * 3 + 3)
+size_t lk_api_base64_encode(const void *data, size_t n, char *out);
+lk_err lk_api_base64_decode(const char *s, size_t len, unsigned char *out,
+                            size_t *n);
+/* lk_api_base64_decode into memory from arena (LK_ERR_NOMEM past its
+ * ceiling). */
+lk_err lk_api_base64(const char *s, size_t len, struct lk_arena *arena,
+                     unsigned char **out, size_t *n);
 
 #endif

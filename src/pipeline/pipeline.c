@@ -171,31 +171,41 @@ static int lk_sha256_hex(const void *data, size_t len, char hex[65])
   return 1;
 }
 
-lk_err lk_pipeline_register(struct lk_pipeline *p, const char *person,
-                            const void *img, size_t len, const char *meta,
-                            struct lk_arena *arena, int64_t *face_id,
-                            char *why)
+const char *lk_pipeline_detector_label(const struct lk_pipeline *p)
 {
-  struct lk_pipeline_result res;
+  return p->cfg.face.detector == LK_DETECTOR_TINY ? "tiny" : "ssd";
+}
+
+const char *lk_pipeline_align_label(const struct lk_pipeline *p)
+{
+  return p->cfg.face.align == LK_ALIGN_FACEAPI ? "faceapi" : "similarity";
+}
+
+lk_err lk_pipeline_register_result(struct lk_pipeline *p, const char *person,
+                                   const void *img, size_t len,
+                                   const char *meta, struct lk_arena *arena,
+                                   struct lk_pipeline_result *res,
+                                   int64_t *face_id, char *why)
+{
   struct lk_store_face_new nf;
   char hash[65];
   lk_err err;
 
+  memset(res, 0, sizeof *res);
   if(!p->st)
     return LK_ERR_INVAL;
-  err = lk_pipeline_detect(p, img, len, 1, 0.0f, arena, &res, why);
+  err = lk_pipeline_detect(p, img, len, 1, 0.0f, arena, res, why);
   if(err)
     return err;
-  if(!res.n_faces) {
+  if(!res->n_faces) {
     lk_why(why, "%s", "no face detected");
     return LK_ERR_NO_FACE;
   }
   memset(&nf, 0, sizeof nf);
   nf.person = person;
-  nf.descriptor = res.faces[0].face.descriptor;
-  nf.detector = p->cfg.face.detector == LK_DETECTOR_TINY ? "tiny" : "ssd";
-  nf.align = p->cfg.face.align == LK_ALIGN_FACEAPI ? "faceapi"
-                                                   : "similarity";
+  nf.descriptor = res->faces[0].face.descriptor;
+  nf.detector = lk_pipeline_detector_label(p);
+  nf.align = lk_pipeline_align_label(p);
   nf.meta = meta;
   nf.sha256 = lk_sha256_hex(img, len, hash) ? hash : NULL;
   err = lk_store_face_add(p->st, &nf, face_id);
@@ -205,6 +215,16 @@ lk_err lk_pipeline_register(struct lk_pipeline *p, const char *person,
   }
   lk_pipeline_keep_image(p, *face_id, img, len);
   return LK_OK;
+}
+
+lk_err lk_pipeline_register(struct lk_pipeline *p, const char *person,
+                            const void *img, size_t len, const char *meta,
+                            struct lk_arena *arena, int64_t *face_id,
+                            char *why)
+{
+  struct lk_pipeline_result res;
+  return lk_pipeline_register_result(p, person, img, len, meta, arena, &res,
+                                     face_id, why);
 }
 
 lk_err lk_pipeline_compare(struct lk_pipeline *p, const void *a, size_t alen,

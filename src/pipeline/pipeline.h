@@ -95,6 +95,20 @@ lk_err lk_pipeline_register(struct lk_pipeline *p, const char *person,
                             const void *img, size_t len, const char *meta,
                             struct lk_arena *arena, int64_t *face_id,
                             char *why);
+/* lk_pipeline_register, also handing back the detection the face came
+ * from, so an API can answer with its box and score without detecting
+ * twice: res->faces[0] is the face stored, res->n_faces how many the image
+ * held (res lives in arena). */
+lk_err lk_pipeline_register_result(struct lk_pipeline *p, const char *person,
+                                   const void *img, size_t len,
+                                   const char *meta, struct lk_arena *arena,
+                                   struct lk_pipeline_result *res,
+                                   int64_t *face_id, char *why);
+
+/* The labels register stores with each face, for a status page: "ssd" or
+ * "tiny"; "similarity" or "faceapi". */
+const char *lk_pipeline_detector_label(const struct lk_pipeline *p);
+const char *lk_pipeline_align_label(const struct lk_pipeline *p);
 
 /* ---- kept images and deletes (keep.c) ---------------------------------
  * Faces are deleted through the pipeline, not the store, so their kept

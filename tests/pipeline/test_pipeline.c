@@ -88,6 +88,38 @@ static void test_register_recognize(void)
   lk_arena_destroy(a);
 }
 
+/* register_result hands back the detection it stored from: the group
+ * photo's largest face, with the stored face's labels. */
+static void test_register_result(void)
+{
+  struct lk_arena *a = lk_arena_create(0);
+  struct lk_pipeline_result r;
+  struct lk_store_face f;
+  char why[LK_PIPELINE_ERRMAX] = "";
+  const struct lk_box *b;
+  int64_t id = 0;
+  size_t len;
+  unsigned char *img = slurp(LK_TESTDATA "/faceapi_bbt/_group/bbt4.jpg", &len);
+
+  CHECK(lk_pipeline_register_result(pipe_, "Group", img, len, NULL, a, &r,
+                                    &id, why) == LK_OK);
+  CHECK(id > 0 && r.n_faces >= 5 && r.width == 710 && r.height == 473);
+  b = &r.faces[0].face.box;
+  CHECK(r.n_faces < 2 || (b->x_max - b->x_min) * (b->y_max - b->y_min) >=
+        (r.faces[1].face.box.x_max - r.faces[1].face.box.x_min) *
+        (r.faces[1].face.box.y_max - r.faces[1].face.box.y_min));
+  CHECK(r.faces[0].face.score >= 0.5f && r.faces[0].face.score <= 1.0f);
+  CHECK(lk_store_face_get(store, id, 0, a, &f) == LK_OK);
+  CHECK(lk_store_distance(f.descriptor, r.faces[0].face.descriptor) == 0);
+  CHECK(!strcmp(f.detector, lk_pipeline_detector_label(pipe_)) &&
+        !strcmp(f.detector, "ssd"));
+  CHECK(!strcmp(f.align, lk_pipeline_align_label(pipe_)) &&
+        !strcmp(f.align, "similarity"));
+  CHECK(lk_pipeline_person_delete(pipe_, "Group", 0, NULL) == LK_OK);
+  lk_free(img);
+  lk_arena_destroy(a);
+}
+
 /* Several faces come back largest first; a photo without faces is fine
  * for recognize and an error for register. */
 static void test_order_and_no_face(void)
@@ -269,6 +301,7 @@ int main(void)
   }
   RUN(test_calibration);
   RUN(test_register_recognize);
+  RUN(test_register_result);
   RUN(test_order_and_no_face);
   RUN(test_compare_and_errors);
   RUN(test_kept_images);
