@@ -136,6 +136,9 @@ struct lk_http_req *lk_http_req_create(struct lk_http_server *srv,
   if(!uri)
     uri = "";
   q = strchr(uri, '?');
+  /* decoded, a NUL would cut a name short: "Ada%00x" would act on "Ada" */
+  if(strstr(uri, "%00"))
+    lk_http_req_fail(req, 400, "the URL holds a NUL byte (%00)");
   if(lk_http_parse_path(req, uri, q ? (size_t)(q - uri) : strlen(uri)) ||
      (q && lk_http_parse_query(req, q + 1))) {
     lk_http_req_destroy(req);

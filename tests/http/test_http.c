@@ -146,6 +146,11 @@ static void test_routes_and_params(void)
   CHECK(!strcmp(json_str(j, "name"), "John Smith"));
   cJSON_Delete(j);
   cJSON_Delete(get_json("/latest/.jpg", 404));  /* {name} is never empty */
+  /* a NUL would cut "John%00x" to "John": refused, in path and query */
+  j = get_json("/latest/John%00x.jpg", 400);
+  CHECK(j && strstr(json_str(j, "error"), "NUL") != NULL);
+  cJSON_Delete(j);
+  cJSON_Delete(get_json("/echo?name=a%00b", 400));
   cJSON_Delete(get_json("/latest/x.png", 404));
   j = get_json("/static/k3y/images/42", 200);
   CHECK(!strcmp(json_str(j, "key"), "k3y") && !strcmp(json_str(j, "id"), "42"));
