@@ -76,10 +76,36 @@ struct cli_server {
   struct lk_pipeline *pipe;
   struct lk_api_config api_cfg;
   struct lk_api api;
-  struct lk_http_route routes[LK_API_MAX_ROUTES + 1];
+  struct lk_http_route routes[4 * LK_API_MAX_ROUTES];
   size_t n_routes;
   struct lk_http_server *http;
 };
+
+typedef size_t (*cli_routes_fn)(struct lk_api *, struct lk_http_route *,
+                                size_t);
+
+/* /healthz, then every API's routes into one table. */
+static int cli_serve_routes(struct cli_ctx *c, struct cli_server *s)
+{
+  static const cli_routes_fn apis[] = {
+    lk_api_deepstack_routes, lk_api_seed_routes, lk_api_compreface_routes,
+    lk_api_native_routes,
+  };
+  size_t i, max = sizeof s->routes / sizeof s->routes[0], n;
+  s->routes[0].method = "GET";
+  s->routes[0].pattern = "/healthz";
+  s->routes[0].handler = cli_healthz;
+  s->n_routes = 1;
+  for(i = 0; i < sizeof apis / sizeof apis[0]; i++) {
+    n = apis[i](&s->api, s->routes + s->n_routes, max - s->n_routes);
+    if(!n) {               /* a table too small: a build mistake */
+      cli_error(c, "the route table is full");
+      return CLI_EXIT_FAIL;
+    }
+    s->n_routes += n;
+  }
+  return CLI_EXIT_OK;
+}
 
 static int cli_serve_open(struct cli_ctx *c, struct cli_server *s)
 {
@@ -116,16 +142,39 @@ static int cli_serve_open(struct cli_ctx *c, struct cli_server *s)
   s->fetch.allow_private = c->allow_private_urls;
   s->api_cfg.fetch = &s->fetch;
   s->api_cfg.deepstack_api_key = c->api_key;
+  s->api_cfg.compreface_recognition_key = c->cf_recognition_key;
+  s->api_cfg.compreface_detection_key = c->cf_detection_key;
+  s->api_cfg.compreface_verification_key = c->cf_verification_key;
+  s->api_cfg.native_api_key = c->native_key;
   s->api.pipe = s->pipe;
   s->api.cfg = &s->api_cfg;
-  s->routes[0].method = "GET";
-  s->routes[0].pattern = "/healthz";
-  s->routes[0].handler = cli_healthz;
-  s->n_routes = 1 + lk_api_deepstack_routes(&s->api, s->routes + 1,
-                                            LK_API_MAX_ROUTES);
-  s->n_routes += lk_api_seed_routes(&s->api, s->routes + s->n_routes,
-                                    LK_API_MAX_ROUTES + 1 - s->n_routes);
-  return CLI_EXIT_OK;
+  return cli_serve_routes(c, s);
+}
+
+/* An unrouted request's error in its API's shape, by path prefix;
+ * DeepStack's for the rest (its clients read "error" from any answer). */
+static lk_err cli_serve_error(struct lk_http_req *req,
+                              struct lk_http_resp *resp, int status,
+                              const char *message, void *ctx)
+{
+  static const struct {
+    const char *prefix;
+    lk_http_error_fn fn;
+  } shapes[] = {
+    { "/api/v1/recognition/", lk_api_compreface_error },
+    { "/api/v1/detection/", lk_api_compreface_error },
+    { "/api/v1/verification/", lk_api_compreface_error },
+    { "/api/v1/static/", lk_api_compreface_error },
+    { "/api/v1/", lk_api_native_error },
+    { "/face", lk_api_seed_error },
+  };
+  const char *path = lk_http_req_path(req);
+  size_t i;
+  for(i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+    if(!strncmp(path, shapes[i].prefix, strlen(shapes[i].prefix)))
+      return shapes[i].fn(req, resp, status, message, ctx);
+  }
+  return lk_api_deepstack_error(req, resp, status, message, ctx);
 }
 
 static int cli_serve_slots(const struct cli_ctx *c)
@@ -148,8 +197,9 @@ static int cli_serve_start(struct cli_ctx *c, struct cli_server *s)
     hc.max_connections = hc.heavy_max + hc.heavy_queue + 16;
   hc.max_body = (size_t)c->max_body_mb << 20;
   hc.cors_origin = c->cors_origin;
-  /* errors without a route (404) in DeepStack's shape, the only API yet */
-  hc.on_error = lk_api_deepstack_error;
+  /* errors without a route (404, 405) in the shape of the API the path
+   * belongs to */
+  hc.on_error = cli_serve_error;
   err = lk_http_server_create(&s->http, &hc, s->routes, s->n_routes);
   if(!err)
     err = lk_http_server_start(s->http, why);
@@ -243,18 +293,28 @@ static const char *const cli_serve_opts[] = {
 };
 
 const struct cli_cmd cli_cmd_serve = {
-  "serve", cli_serve_run, "[--port P] [--data DIR] [options]",
-  "the HTTP server: health check, DeepStack and face-sample APIs",
-  "Serve the face APIs over HTTP on the gallery kept in DIR/likeness.db:\n"
-  "  GET  /healthz                   {\"status\":\"ok\"} once models are loaded\n"
+  "serve", cli_serve_run, "[--port P] [--data DIR] [--config FILE] [options]",
+  "the HTTP server: native, DeepStack, CompreFace and face-sample APIs",
+  "Serve the face APIs over HTTP on the gallery kept in DIR/likeness.db\n"
+  "(registered faces' images in DIR/images):\n"
+  "  GET  /healthz                   {\"status\":\"ok\",\"hostname\":..} once\n"
+  "                                  models are loaded\n"
+  "  /api/v1/people, /faces, /recognize, /detect, /compare, /status\n"
+  "                                  the native API (docs/api-native.md);\n"
+  "                                  GET /openapi.json, GET /docs\n"
   "  POST /v1/vision/face[/recognize|/register|/list|/delete|/match]\n"
   "                                  DeepStack's face API (docs/api-deepstack.md)\n"
+  "  /api/v1/recognition/..., /api/v1/detection/detect,\n"
+  "  /api/v1/verification/verify     CompreFace's API (docs/api-compreface.md)\n"
   "  POST /face, GET /face, GET /faces/sync,\n"
   "  POST /face/{match,detect,update,delete}\n"
   "                                  face samples with offline sync\n"
   "                                  (docs/api-seed.md)\n"
-  "One log line per request. At most one inference per CPU runs at once,\n"
-  "a few more wait, and the rest get 503 with Retry-After. SIGTERM or\n"
-  "SIGINT finishes the requests in flight (up to 10 s) and exits 0.",
+  "Settings come from the command line, LIKENESS_* variables and the YAML\n"
+  "file of --config, in that order (docs/config.md); the effective ones are\n"
+  "logged at start. One log line per request. At most one inference per\n"
+  "CPU runs at once (--slots), a few more wait (--queue), the rest get 503\n"
+  "with Retry-After. SIGTERM or SIGINT finishes the requests in flight (up\n"
+  "to 10 s) and exits 0.",
   cli_serve_opts, 0, 0
 };

@@ -64,6 +64,30 @@ check "and the deleted faces' images are gone" test "$(count_images)" = 0
 
 post /no/such/path
 check "unknown path is 404" test "$code" = 404
+check "... in DeepStack's shape" has "$OUT" '"success":false'
+
+# every API on the one gallery
+post '/api/v1/recognition/faces?subject=Tony%20Blair' \
+  -F file=@"$LFW/Tony_Blair/Tony_Blair_0002.jpg"
+check "CompreFace adds a face" test "$code" = 201
+post /api/v1/recognition/recognize -F file=@"$LFW/Tony_Blair/Tony_Blair_0003.jpg"
+check "CompreFace recognizes it" has "$OUT" '"subject":"Tony Blair"'
+post /api/v1/people -X GET
+check "the native API lists the person" has "$OUT" '"name":"Tony Blair"'
+post /v1/vision/face/list -X POST
+check "... and so does DeepStack" has "$OUT" '"Tony Blair"'
+post /openapi.json -X GET
+check "the OpenAPI document is served" has "$OUT" '"openapi":"3.'
+post /docs -X GET
+check "and its docs page" has "$OUT" '<html'
+post /api/v1/recognition/nope
+check "an unknown CompreFace path answers in CompreFace's shape" \
+  sh -c "[ $code = 404 ] && grep -q '\"code\":' '$OUT'"
+post /api/v1/nope -X GET
+check "an unknown native path in the native shape" \
+  sh -c "[ $code = 404 ] && grep -q '\"error\":{' '$OUT'"
+post /face/nope
+check "an unknown seed path in the seed shape" has "$OUT" '"error_message"'
 
 kill -TERM "$PID"
 set +e
