@@ -101,4 +101,33 @@ void lk_api_box_round(const struct lk_box *b, int width, int height,
  * JSON rather than as its 17-digit double. */
 double lk_api_fraction(double x);
 
+/* s copied into arena (a request's: lk_http_req_arena); NULL when out of
+ * memory. */
+char *lk_api_strdup(struct lk_arena *arena, const char *s);
+
+/* A request field wherever the client put it: a form field (urlencoded or
+ * multipart, not a file), else a JSON object body's member (a string as
+ * it is, anything else as compact JSON: true, 5, {"a":1}), else the query
+ * string. NULL when absent (or JSON null). Clients mix them: Double Take
+ * sends Facebox's name and id in the query beside a multipart file. */
+const char *lk_api_field(struct lk_http_req *req, const char *name);
+
+/* Adds item to o under key; frees o (and item) and gives NULL on failure,
+ * so a builder can chain calls and check once at the end. */
+cJSON *lk_api_json_add(cJSON *o, const char *key, cJSON *item);
+/* The same for appending item to array a. */
+cJSON *lk_api_json_push(cJSON *a, cJSON *item);
+
+/* Base64 (RFC 4648), for images and descriptors sent as text. encode
+ * writes LK_API_BASE64_LEN(n) bytes to out, the last a NUL, and returns
+ * the length without it. decode reads the standard and the URL-safe
+ * alphabets, padding optional, ASCII white space skipped (MIME-wrapped
+ * text); out needs LK_API_BASE64_MAX(len) bytes. LK_ERR_INVAL for any
+ * other character, misplaced padding or a dangling 6-bit group. */
+#define LK_API_BASE64_LEN(n) (((n) + 2) / 3 * 4 + 1)
+#define LK_API_BASE64_MAX(len) ((len) / 4 * 3 + 3)
+size_t lk_api_base64_encode(const void *data, size_t n, char *out);
+lk_err lk_api_base64_decode(const char *s, size_t len, unsigned char *out,
+                            size_t *n);
+
 #endif

@@ -1,10 +1,12 @@
 /* api_common.c - pieces every API adapter needs the same way: error tables,
- * file parts, key comparison, strict numbers, whole-pixel boxes. */
+ * file parts, request fields, key comparison, strict numbers, whole-pixel
+ * boxes, JSON building, base64. */
 #include "api.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -106,4 +108,141 @@ void lk_api_box_round(const struct lk_box *b, int width, int height,
 double lk_api_fraction(double x)
 {
   return round(x * 1e6) / 1e6;
+}
+
+char *lk_api_strdup(struct lk_arena *arena, const char *s)
+{
+  size_t n = strlen(s) + 1;
+  char *p = lk_arena_alloc(arena, n);
+  if(p)
+    memcpy(p, s, n);
+  return p;
+}
+
+static const char *lk_api_json_field(struct lk_http_req *req, const cJSON *v)
+{
+  char *text;
+  const char *out;
+  if(cJSON_IsString(v))
+    return v->valuestring;
+  if(!v || cJSON_IsNull(v))
+    return NULL;
+  text = cJSON_PrintUnformatted(v);
+  out = text ? lk_api_strdup(lk_http_req_arena(req), text) : NULL;
+  cJSON_free(text);
+  return out;
+}
+
+const char *lk_api_field(struct lk_http_req *req, const char *name)
+{
+  const struct lk_http_part *part = lk_http_req_part(req, name);
+  const cJSON *json = lk_http_req_json(req);
+  const cJSON *v = cJSON_IsObject(json)
+                   ? cJSON_GetObjectItemCaseSensitive(json, name) : NULL;
+  if(part && !part->filename)
+    return (const char *)part->data;
+  if(v)
+    return lk_api_json_field(req, v);
+  return lk_http_req_query(req, name);
+}
+
+cJSON *lk_api_json_add(cJSON *o, const char *key, cJSON *item)
+{
+  if(o && item && cJSON_AddItemToObject(o, key, item))
+    return o;
+  cJSON_Delete(item);
+  cJSON_Delete(o);
+  return NULL;
+}
+
+cJSON *lk_api_json_push(cJSON *a, cJSON *item)
+{
+  if(a && item && cJSON_AddItemToArray(a, item))
+    return a;
+  cJSON_Delete(item);
+  cJSON_Delete(a);
+  return NULL;
+}
+
+static const char lk_api_b64[] =
+  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+size_t lk_api_base64_encode(const void *data, size_t n, char *out)
+{
+  const unsigned char *p = data;
+  size_t i, k = 0;
+  uint32_t v;
+  for(i = 0; i + 2 < n; i += 3) {
+    v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
+    out[k++] = lk_api_b64[v >> 18 & 63];
+    out[k++] = lk_api_b64[v >> 12 & 63];
+    out[k++] = lk_api_b64[v >> 6 & 63];
+    out[k++] = lk_api_b64[v & 63];
+  }
+  if(i < n) {
+    v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0);
+    out[k++] = lk_api_b64[v >> 18 & 63];
+    out[k++] = lk_api_b64[v >> 12 & 63];
+    out[k++] = i + 1 < n ? lk_api_b64[v >> 6 & 63] : '=';
+    out[k++] = '=';
+  }
+  out[k] = '\0';
+  return k;
+}
+
+/* A character's 6 bits in either alphabet; -1 for anything else. */
+static int lk_api_b64_value(unsigned char c)
+{
+  if(c >= 'A' && c <= 'Z')
+    return c - 'A';
+  if(c >= 'a' && c <= 'z')
+    return c - 'a' + 26;
+  if(c >= '0' && c <= '9')
+    return c - '0' + 52;
+  if(c == '+' || c == '-')
+    return 62;
+  if(c == '/' || c == '_')
+    return 63;
+  return -1;
+}
+
+static int lk_api_b64_space(unsigned char c)
+{
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+lk_err lk_api_base64_decode(const char *s, size_t len, unsigned char *out,
+                            size_t *n)
+{
+  uint32_t acc = 0;
+  size_t i, k = 0, sextets = 0, pad = 0;
+  for(i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)s[i];
+    int v = lk_api_b64_value(c);
+    if(c == '=' || lk_api_b64_space(c)) {
+      pad += c == '=';
+      continue;
+    }
+    if(v < 0 || pad)    /* a stranger, or data after the padding */
+      return LK_ERR_INVAL;
+    acc = acc << 6 | (uint32_t)v;
+    if(++sextets % 4 == 0) {
+      out[k++] = (unsigned char)(acc >> 16);
+      out[k++] = (unsigned char)(acc >> 8);
+      out[k++] = (unsigned char)acc;
+      acc = 0;
+    }
+  }
+  /* 2 or 3 leftover sextets carry 1 or 2 bytes, and their padding, when
+   * present, completes the group of 4; a lone sextet carries no byte */
+  if(sextets % 4 == 1 || (pad && (sextets % 4 + pad) % 4) || pad > 2)
+    return LK_ERR_INVAL;
+  if(sextets % 4 == 2)
+    out[k++] = (unsigned char)(acc >> 4);
+  if(sextets % 4 == 3) {
+    out[k++] = (unsigned char)(acc >> 10);
+    out[k++] = (unsigned char)(acc >> 2);
+  }
+  *n = k;
+  return LK_OK;
 }

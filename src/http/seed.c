@@ -139,51 +139,11 @@ static lk_err lk_seed_fail_err(struct lk_http_req *req,
 
 /* ---- request fields ---------------------------------------------------- */
 
-/* s copied into the request arena; NULL when out of memory. */
-static char *lk_seed_strdup(struct lk_http_req *req, const char *s)
-{
-  size_t n = strlen(s) + 1;
-  char *p = lk_arena_alloc(lk_http_req_arena(req), n);
-  if(p)
-    memcpy(p, s, n);
-  return p;
-}
-
-/* A JSON body's member as text: strings as they are, anything else
- * (numbers, unique_args as an object) as compact JSON. */
-static const char *lk_seed_json_field(struct lk_http_req *req,
-                                      const cJSON *v)
-{
-  char *text, *out;
-  if(cJSON_IsString(v))
-    return v->valuestring;
-  if(!v || cJSON_IsNull(v))
-    return NULL;
-  text = cJSON_PrintUnformatted(v);
-  out = text ? lk_seed_strdup(req, text) : NULL;
-  cJSON_free(text);
-  return out;
-}
-
-/* A field from a form (urlencoded or multipart, not a file), a JSON body
- * or the query string, in that order. */
-static const char *lk_seed_field(struct lk_http_req *req, const char *name)
-{
-  const struct lk_http_part *part = lk_http_req_part(req, name);
-  const cJSON *json = lk_http_req_json(req);
-  if(part && !part->filename)
-    return (const char *)part->data;
-  if(cJSON_IsObject(json))
-    return lk_seed_json_field(req,
-                              cJSON_GetObjectItemCaseSensitive(json, name));
-  return lk_http_req_query(req, name);
-}
-
 /* face_id as a positive whole number; 0 when absent or malformed. */
 static int64_t lk_seed_face_id(struct lk_http_req *req)
 {
   double v;
-  if(lk_api_number(lk_seed_field(req, "face_id"), &v) || !(v >= 1) ||
+  if(lk_api_number(lk_api_field(req, "face_id"), &v) || !(v >= 1) ||
      v > 9007199254740992.0 || v != floor(v))
     return 0;
   return (int64_t)v;
@@ -209,13 +169,13 @@ static lk_err lk_seed_person(struct lk_http_req *req, const char *args,
   user = cJSON_GetObjectItemCaseSensitive(o, "user_name");
   *name = LK_SEED_ANONYMOUS;
   if(cJSON_IsString(id) && id->valuestring[0])
-    *name = lk_seed_strdup(req, id->valuestring);
+    *name = lk_api_strdup(lk_http_req_arena(req), id->valuestring);
   else if(cJSON_IsNumber(id) && isfinite(id->valuedouble)) {
     snprintf(num, sizeof num, "%.17g", id->valuedouble);
-    *name = lk_seed_strdup(req, num);
+    *name = lk_api_strdup(lk_http_req_arena(req), num);
   }
   else if(cJSON_IsString(user) && user->valuestring[0])
-    *name = lk_seed_strdup(req, user->valuestring);
+    *name = lk_api_strdup(lk_http_req_arena(req), user->valuestring);
   cJSON_Delete(o);
   return *name ? LK_OK : LK_ERR_NOMEM;
 }
@@ -254,7 +214,7 @@ static enum lk_seed_type lk_seed_image_get(struct lk_http_req *req,
                                            char *why)
 {
   const struct lk_http_part *file = lk_api_file(req, NULL);
-  const char *url = lk_seed_field(req, "image_url");
+  const char *url = lk_api_field(req, "image_url");
   lk_err err;
   memset(img, 0, sizeof *img);
   if(file) {
@@ -263,7 +223,7 @@ static enum lk_seed_type lk_seed_image_get(struct lk_http_req *req,
     return LK_SEED_OK;
   }
   if(!url || !*url)
-    url = lk_seed_field(req, "image-url");
+    url = lk_api_field(req, "image-url");
   if(!url || !*url)
     return LK_SEED_MISSING;
   err = lk_fetch_url(api->cfg ? api->cfg->fetch : NULL, url, &img->fetched,
@@ -313,26 +273,15 @@ static cJSON *lk_seed_args(const char *meta)
   return o;
 }
 
-/* Adds item to o under key; frees o (and item) and gives NULL on failure,
- * so builders can chain calls and check once. */
-static cJSON *lk_seed_add(cJSON *o, const char *key, cJSON *item)
-{
-  if(o && item && cJSON_AddItemToObject(o, key, item))
-    return o;
-  cJSON_Delete(item);
-  cJSON_Delete(o);
-  return NULL;
-}
-
 static cJSON *lk_seed_position(const struct lk_pipeline_result *r, int i)
 {
   struct lk_api_box b;
   cJSON *o = cJSON_CreateObject();
   lk_api_box_round(&r->faces[i].face.box, r->width, r->height, &b);
-  o = lk_seed_add(o, "top", cJSON_CreateNumber(b.y_min));
-  o = lk_seed_add(o, "left", cJSON_CreateNumber(b.x_min));
-  o = lk_seed_add(o, "bottom", cJSON_CreateNumber(b.y_max));
-  return lk_seed_add(o, "right", cJSON_CreateNumber(b.x_max));
+  o = lk_api_json_add(o, "top", cJSON_CreateNumber(b.y_min));
+  o = lk_api_json_add(o, "left", cJSON_CreateNumber(b.x_min));
+  o = lk_api_json_add(o, "bottom", cJSON_CreateNumber(b.y_max));
+  return lk_api_json_add(o, "right", cJSON_CreateNumber(b.x_max));
 }
 
 /* {"face_id":..,"face_encoding":".."} of a stored face, and with_args:
@@ -348,11 +297,11 @@ static lk_err lk_seed_send_face(struct lk_http_req *req,
                                  lk_http_req_arena(req), &f);
   if(err)
     return lk_seed_fail_err(req, resp, err, NULL);
-  o = lk_seed_add(cJSON_CreateObject(), "face_id",
-                  cJSON_CreateNumber((double)f.id));
-  o = lk_seed_add(o, "face_encoding", lk_seed_encoding(f.descriptor));
+  o = lk_api_json_add(cJSON_CreateObject(), "face_id",
+                      cJSON_CreateNumber((double)f.id));
+  o = lk_api_json_add(o, "face_encoding", lk_seed_encoding(f.descriptor));
   if(with_args)
-    o = lk_seed_add(o, "unique_args", lk_seed_args(f.meta));
+    o = lk_api_json_add(o, "unique_args", lk_seed_args(f.meta));
   return lk_http_resp_json(resp, 200, o);
 }
 
@@ -362,7 +311,7 @@ static lk_err lk_seed_create(struct lk_http_req *req,
                              struct lk_http_resp *resp, void *ctx)
 {
   struct lk_api *api = ctx;
-  const char *args = lk_seed_field(req, "unique_args"), *person;
+  const char *args = lk_api_field(req, "unique_args"), *person;
   char why[LK_SEED_WHYMAX] = "";
   struct lk_seed_image img;
   enum lk_seed_type type;
@@ -409,10 +358,10 @@ static lk_err lk_seed_get(struct lk_http_req *req, struct lk_http_resp *resp,
 /* One sync entry; a tombstone carries no encoding. */
 static cJSON *lk_seed_change(const struct lk_store_face *f)
 {
-  cJSON *o = lk_seed_add(cJSON_CreateObject(), "faceId",
-                         cJSON_CreateNumber((double)f->id));
+  cJSON *o = lk_api_json_add(cJSON_CreateObject(), "faceId",
+                             cJSON_CreateNumber((double)f->id));
   if(!f->deleted)
-    o = lk_seed_add(o, "faceEncoding", lk_seed_encoding(f->descriptor));
+    o = lk_api_json_add(o, "faceEncoding", lk_seed_encoding(f->descriptor));
   /* cJSON's own printing may drop the last bit (it accepts 15 digits when
    * they read back within DBL_EPSILON relative), and a client passing
    * that back as last_updated_at would see the same change again: print
@@ -420,11 +369,11 @@ static cJSON *lk_seed_change(const struct lk_store_face *f)
   {
     char num[32];
     snprintf(num, sizeof num, "%.17g", f->updated_at);
-    o = lk_seed_add(o, "updatedAt", cJSON_CreateRaw(num));
+    o = lk_api_json_add(o, "updatedAt", cJSON_CreateRaw(num));
   }
   if(!f->deleted)
-    o = lk_seed_add(o, "uniqueArgs", lk_seed_args(f->meta));
-  return lk_seed_add(o, "deleted", cJSON_CreateBool(f->deleted));
+    o = lk_api_json_add(o, "uniqueArgs", lk_seed_args(f->meta));
+  return lk_api_json_add(o, "deleted", cJSON_CreateBool(f->deleted));
 }
 
 static cJSON *lk_seed_changes(const struct lk_store_face *faces, int n,
@@ -441,8 +390,8 @@ static cJSON *lk_seed_changes(const struct lk_store_face *faces, int n,
       a = NULL;
     }
   }
-  o = lk_seed_add(o, "faces", a);
-  return lk_seed_add(o, "more", cJSON_CreateBool(more));
+  o = lk_api_json_add(o, "faces", a);
+  return lk_api_json_add(o, "more", cJSON_CreateBool(more));
 }
 
 static lk_err lk_seed_sync(struct lk_http_req *req, struct lk_http_resp *resp,
@@ -450,7 +399,7 @@ static lk_err lk_seed_sync(struct lk_http_req *req, struct lk_http_resp *resp,
 {
   struct lk_api *api = ctx;
   struct lk_store *st = lk_pipeline_store(api->pipe);
-  const char *s = lk_seed_field(req, "last_updated_at");
+  const char *s = lk_api_field(req, "last_updated_at");
   struct lk_store_face *faces = NULL;
   double since = 0;
   int n = 0;
@@ -482,19 +431,19 @@ static cJSON *lk_seed_matched(struct lk_http_req *req,
   if(m && !lk_store_face_get(lk_pipeline_store(api->pipe), m->face_id, 0,
                              lk_http_req_arena(req), &g))
     meta = g.meta;
-  o = lk_seed_add(o, "face_id", m ? cJSON_CreateNumber((double)m->face_id)
-                                  : cJSON_CreateNull());
-  o = lk_seed_add(o, "trust", cJSON_CreateNumber(m ? round(100.0 *
-                  (double)m->confidence) : 0));
-  o = lk_seed_add(o, "unique_args", lk_seed_args(meta));
-  return lk_seed_add(o, "position", lk_seed_position(r, i));
+  o = lk_api_json_add(o, "face_id", m ? cJSON_CreateNumber((double)
+                      m->face_id) : cJSON_CreateNull());
+  o = lk_api_json_add(o, "trust", cJSON_CreateNumber(m ? round(100.0 *
+                      (double)m->confidence) : 0));
+  o = lk_api_json_add(o, "unique_args", lk_seed_args(meta));
+  return lk_api_json_add(o, "position", lk_seed_position(r, i));
 }
 
 static cJSON *lk_seed_detected(const struct lk_pipeline_result *r, int i)
 {
-  cJSON *o = lk_seed_add(cJSON_CreateObject(), "face_encoding",
-                         lk_seed_encoding(r->faces[i].face.descriptor));
-  return lk_seed_add(o, "position", lk_seed_position(r, i));
+  cJSON *o = lk_api_json_add(cJSON_CreateObject(), "face_encoding",
+                             lk_seed_encoding(r->faces[i].face.descriptor));
+  return lk_api_json_add(o, "position", lk_seed_position(r, i));
 }
 
 /* {"faces":[...]}, largest face first; match: with gallery matches. */
@@ -512,7 +461,7 @@ static cJSON *lk_seed_faces(struct lk_http_req *req, const struct lk_api *api,
       a = NULL;
     }
   }
-  return lk_seed_add(cJSON_CreateObject(), "faces", a);
+  return lk_api_json_add(cJSON_CreateObject(), "faces", a);
 }
 
 /* /face/match and /face/detect: the same request, two answers. */
@@ -580,8 +529,8 @@ static lk_err lk_seed_describe(struct lk_http_req *req,
 /* Whether the request brings a new image. */
 static int lk_seed_has_image(struct lk_http_req *req)
 {
-  const char *u = lk_seed_field(req, "image_url");
-  const char *h = lk_seed_field(req, "image-url");
+  const char *u = lk_api_field(req, "image_url");
+  const char *h = lk_api_field(req, "image-url");
   return lk_api_file(req, NULL) || (u && *u) || (h && *h);
 }
 
@@ -599,7 +548,7 @@ static lk_err lk_seed_update(struct lk_http_req *req,
 
   if(!id)
     return lk_seed_fail(req, resp, LK_SEED_MISSING, "face_id required");
-  u.meta = lk_seed_field(req, "unique_args");
+  u.meta = lk_api_field(req, "unique_args");
   if(!lk_seed_has_image(req) && !u.meta)
     return lk_seed_fail(req, resp, LK_SEED_MISSING,
                         "image, image_url or unique_args required");
@@ -639,10 +588,10 @@ static lk_err lk_seed_delete(struct lk_http_req *req,
   err = st ? lk_store_face_delete(st, id) : LK_ERR_NOT_FOUND;
   if(err)
     return lk_seed_fail_err(req, resp, err, NULL);
-  o = lk_seed_add(cJSON_CreateObject(), "face_id",
-                  cJSON_CreateNumber((double)id));
-  return lk_http_resp_json(resp, 200, lk_seed_add(o, "deleted",
-                                                  cJSON_CreateTrue()));
+  o = lk_api_json_add(cJSON_CreateObject(), "face_id",
+                      cJSON_CreateNumber((double)id));
+  return lk_http_resp_json(resp, 200, lk_api_json_add(o, "deleted",
+                                                      cJSON_CreateTrue()));
 }
 
 struct lk_seed_route {
