@@ -17,7 +17,9 @@
 #include "http/http.h"
 #include "pipeline/pipeline.h"
 
-#define LK_API_MAX_ROUTES 64
+/* Room for every adapter's routes in one table (cli_serve.c); an adapter
+ * given too little room adds none. */
+#define LK_API_MAX_ROUTES 128
 
 struct lk_fetch_policy;
 
