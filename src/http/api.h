@@ -27,8 +27,14 @@ struct lk_api_config {
   /* DeepStack's API-KEY: when set, every /v1/vision request must carry
    * form field api_key with this value (401 "Incorrect api key"). */
   const char *deepstack_api_key;
-  /* The seed API's image_url downloads: untrusted URLs, so behind the
-   * fetch layer's SSRF guard. NULL: lk_fetch_default_policy(). */
+  /* Facebox's HTTP Basic credentials: when facebox_user is set, every
+   * Facebox route (and /info) must carry them, or gets 401 with
+   * WWW-Authenticate. A NULL password is "". */
+  const char *facebox_user;
+  const char *facebox_password;
+  /* Image and state URLs sent by clients (the seed API's image_url,
+   * Facebox's url): untrusted, so fetched behind the fetch layer's SSRF
+   * guard. NULL: lk_fetch_default_policy(). */
   const struct lk_fetch_policy *fetch;
 };
 
@@ -58,6 +64,16 @@ size_t lk_api_seed_routes(struct lk_api *api, struct lk_http_route *out,
  * lk_http_config.on_error. */
 lk_err lk_api_seed_error(struct lk_http_req *req, struct lk_http_resp *resp,
                          int status, const char *message, void *ctx);
+
+/* Facebox's API (machinebox; docs/api-facebox.md): /facebox/check, teach,
+ * rename, similar(s), faceprint, state, and /info. */
+size_t lk_api_facebox_routes(struct lk_api *api, struct lk_http_route *out,
+                             size_t max);
+/* Its error body, {"success":false,"error":message}, for
+ * lk_http_config.on_error. */
+lk_err lk_api_facebox_error(struct lk_http_req *req,
+                            struct lk_http_resp *resp, int status,
+                            const char *message, void *ctx);
 
 /* ---- helpers shared by the adapters (api_common.c) ---------------------
  * Small pieces every wire format needs the same way; nothing here knows
