@@ -79,6 +79,19 @@ lk_err lk_api_facebox_error(struct lk_http_req *req,
  * Small pieces every wire format needs the same way; nothing here knows
  * an API's field names or error strings. */
 
+/* One row of an adapter's route table; lk_api_routes copies a table into
+ * the server's routes, each with the adapter's ctx and error shape. */
+struct lk_api_route {
+  const char *method;
+  const char *pattern;
+  lk_http_handler handler;
+  unsigned flags;           /* LK_HTTP_HEAVY for routes that run inference */
+};
+/* n routes of table t into out[0..max), ctx api; 0 when max < n. */
+size_t lk_api_routes(const struct lk_api_route *t, size_t n,
+                     struct lk_api *api, lk_http_error_fn on_error,
+                     struct lk_http_route *out, size_t max);
+
 /* One row of an adapter's lk_err -> status + message table. The table
  * ends with a row for LK_ERR_LAST, which answers every code not listed. */
 struct lk_api_error {

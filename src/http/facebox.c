@@ -402,16 +402,9 @@ static lk_err lk_fb_info(struct lk_http_req *req, struct lk_http_resp *resp,
   return lk_http_resp_json(resp, 200, o);
 }
 
-struct lk_fb_route {
-  const char *method;
-  const char *pattern;
-  lk_http_handler handler;
-  unsigned flags;
-};
-
 /* Heavy: every route that decodes an image, or matches many faceprints
  * against the whole gallery. */
-static const struct lk_fb_route lk_fb_routes[] = {
+static const struct lk_api_route lk_fb_routes[] = {
   { "POST", "/facebox/check", lk_fb_check, LK_HTTP_HEAVY },
   { "POST", "/facebox/teach", lk_fb_teach, LK_HTTP_HEAVY },
   { "PATCH", "/facebox/teach/{id}", lk_fb_teach_rename, 0 },
@@ -428,21 +421,10 @@ static const struct lk_fb_route lk_fb_routes[] = {
   { "GET", "/info", lk_fb_info, 0 },
 };
 
-#define LK_FB_N_ROUTES (sizeof lk_fb_routes / sizeof lk_fb_routes[0])
-
 size_t lk_api_facebox_routes(struct lk_api *api, struct lk_http_route *out,
                              size_t max)
 {
-  size_t i;
-  if(max < LK_FB_N_ROUTES)
-    return 0;
-  for(i = 0; i < LK_FB_N_ROUTES; i++) {
-    out[i].method = lk_fb_routes[i].method;
-    out[i].pattern = lk_fb_routes[i].pattern;
-    out[i].handler = lk_fb_routes[i].handler;
-    out[i].ctx = api;
-    out[i].flags = lk_fb_routes[i].flags;
-    out[i].on_error = lk_api_facebox_error;
-  }
-  return LK_FB_N_ROUTES;
+  return lk_api_routes(lk_fb_routes, sizeof lk_fb_routes /
+                       sizeof lk_fb_routes[0], api, lk_api_facebox_error,
+                       out, max);
 }
