@@ -89,7 +89,7 @@ static int cli_serve_routes(struct cli_ctx *c, struct cli_server *s)
 {
   static const cli_routes_fn apis[] = {
     lk_api_deepstack_routes, lk_api_seed_routes, lk_api_compreface_routes,
-    lk_api_native_routes,
+    lk_api_native_routes, lk_api_facebox_routes,
   };
   size_t i, max = sizeof s->routes / sizeof s->routes[0], n;
   s->routes[0].method = "GET";
@@ -146,6 +146,8 @@ static int cli_serve_open(struct cli_ctx *c, struct cli_server *s)
   s->api_cfg.compreface_detection_key = c->cf_detection_key;
   s->api_cfg.compreface_verification_key = c->cf_verification_key;
   s->api_cfg.native_api_key = c->native_key;
+  s->api_cfg.facebox_user = c->facebox_user;
+  s->api_cfg.facebox_password = c->facebox_password;
   s->api.pipe = s->pipe;
   s->api.cfg = &s->api_cfg;
   return cli_serve_routes(c, s);
@@ -166,6 +168,8 @@ static lk_err cli_serve_error(struct lk_http_req *req,
     { "/api/v1/verification/", lk_api_compreface_error },
     { "/api/v1/static/", lk_api_compreface_error },
     { "/api/v1/", lk_api_native_error },
+    { "/facebox/", lk_api_facebox_error },
+    { "/info", lk_api_facebox_error },
     { "/face", lk_api_seed_error },
   };
   const char *path = lk_http_req_path(req);
@@ -294,7 +298,8 @@ static const char *const cli_serve_opts[] = {
 
 const struct cli_cmd cli_cmd_serve = {
   "serve", cli_serve_run, "[--port P] [--data DIR] [--config FILE] [options]",
-  "the HTTP server: native, DeepStack, CompreFace and face-sample APIs",
+  "the HTTP server: native, DeepStack, CompreFace, Facebox and face-sample "
+  "APIs",
   "Serve the face APIs over HTTP on the gallery kept in DIR/likeness.db\n"
   "(registered faces' images in DIR/images):\n"
   "  GET  /healthz                   {\"status\":\"ok\",\"hostname\":..} once\n"
@@ -306,6 +311,8 @@ const struct cli_cmd cli_cmd_serve = {
   "                                  DeepStack's face API (docs/api-deepstack.md)\n"
   "  /api/v1/recognition/..., /api/v1/detection/detect,\n"
   "  /api/v1/verification/verify     CompreFace's API (docs/api-compreface.md)\n"
+  "  /facebox/check, /facebox/teach, ..., GET /info\n"
+  "                                  Facebox's API (docs/api-facebox.md)\n"
   "  POST /face, GET /face, GET /faces/sync,\n"
   "  POST /face/{match,detect,update,delete}\n"
   "                                  face samples with offline sync\n"

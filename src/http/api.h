@@ -17,6 +17,8 @@
 #include "http/http.h"
 #include "pipeline/pipeline.h"
 
+/* Room for every adapter's routes in one table (cli_serve.c); an adapter
+ * given too little room adds none. */
 #define LK_API_MAX_ROUTES 128
 
 struct lk_fetch_policy;
@@ -32,8 +34,14 @@ struct lk_api_config {
   const char *compreface_recognition_key;
   const char *compreface_detection_key;
   const char *compreface_verification_key;
-  /* The seed API's image_url downloads: untrusted URLs, so behind the
-   * fetch layer's SSRF guard. NULL: lk_fetch_default_policy(). */
+  /* Facebox's HTTP Basic credentials: when facebox_user is set, every
+   * Facebox route (and /info) must carry them, or gets 401 with
+   * WWW-Authenticate. A NULL password is "". */
+  const char *facebox_user;
+  const char *facebox_password;
+  /* Image and state URLs sent by clients (the seed API's image_url,
+   * Facebox's url): untrusted, so fetched behind the fetch layer's SSRF
+   * guard. NULL: lk_fetch_default_policy(). */
   const struct lk_fetch_policy *fetch;
   /* The native API's key: when set, every /api/v1 native request must
    * carry "Authorization: Bearer <key>" or "X-API-Key: <key>" (401
@@ -90,9 +98,32 @@ size_t lk_api_native_routes(struct lk_api *api, struct lk_http_route *out,
 lk_err lk_api_native_error(struct lk_http_req *req, struct lk_http_resp *resp,
                            int status, const char *message, void *ctx);
 
+/* Facebox's API (machinebox; docs/api-facebox.md): /facebox/check, teach,
+ * rename, similar(s), faceprint, state, and /info. */
+size_t lk_api_facebox_routes(struct lk_api *api, struct lk_http_route *out,
+                             size_t max);
+/* Its error body, {"success":false,"error":message}, for
+ * lk_http_config.on_error. */
+lk_err lk_api_facebox_error(struct lk_http_req *req,
+                            struct lk_http_resp *resp, int status,
+                            const char *message, void *ctx);
+
 /* ---- helpers shared by the adapters (api_common.c) ---------------------
  * Small pieces every wire format needs the same way; nothing here knows
  * an API's field names or error strings. */
+
+/* One row of an adapter's route table; lk_api_routes copies a table into
+ * the server's routes, each with the adapter's ctx and error shape. */
+struct lk_api_route {
+  const char *method;
+  const char *pattern;
+  lk_http_handler handler;
+  unsigned flags;           /* LK_HTTP_HEAVY for routes that run inference */
+};
+/* n routes of table t into out[0..max), ctx api; 0 when max < n. */
+size_t lk_api_routes(const struct lk_api_route *t, size_t n,
+                     struct lk_api *api, lk_http_error_fn on_error,
+                     struct lk_http_route *out, size_t max);
 
 /* One row of an adapter's lk_err -> status + message table. The table
  * ends with a row for LK_ERR_LAST, which answers every code not listed. */

@@ -1,6 +1,7 @@
 /* api_common.c - pieces every API adapter needs the same way: error tables,
- * file parts, request fields, key comparison, strict numbers, whole-pixel
- * boxes, JSON building, base64 and float-exact JSON numbers. */
+ * route tables, file parts, request fields, key comparison, strict
+ * numbers, whole-pixel boxes, JSON building, base64 and float-exact JSON
+ * numbers. */
 #include "api.h"
 
 #include <ctype.h>
@@ -10,6 +11,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+size_t lk_api_routes(const struct lk_api_route *t, size_t n,
+                     struct lk_api *api, lk_http_error_fn on_error,
+                     struct lk_http_route *out, size_t max)
+{
+  size_t i;
+  if(max < n)
+    return 0;
+  for(i = 0; i < n; i++) {
+    out[i].method = t[i].method;
+    out[i].pattern = t[i].pattern;
+    out[i].handler = t[i].handler;
+    out[i].ctx = api;
+    out[i].flags = t[i].flags;
+    out[i].on_error = on_error;
+  }
+  return n;
+}
 
 const struct lk_api_error *lk_api_error_find(const struct lk_api_error *t,
                                              lk_err err)

@@ -499,38 +499,21 @@ static lk_err lk_ds_match(struct lk_http_req *req, struct lk_http_resp *resp,
   return lk_ds_send(resp, o);
 }
 
-struct lk_ds_route {
-  const char *pattern;
-  lk_http_handler handler;
-  unsigned flags;
-};
-
 /* All POST, as in server.go; the layer ignores a trailing slash, so
  * "/v1/vision/face/" (server.go's own spelling) is the detect route. */
-static const struct lk_ds_route lk_ds_routes[] = {
-  { "/v1/vision/face", lk_ds_detect, LK_HTTP_HEAVY },
-  { "/v1/vision/face/recognize", lk_ds_recognize, LK_HTTP_HEAVY },
-  { "/v1/vision/face/register", lk_ds_register, LK_HTTP_HEAVY },
-  { "/v1/vision/face/match", lk_ds_match, LK_HTTP_HEAVY },
-  { "/v1/vision/face/list", lk_ds_list, 0 },
-  { "/v1/vision/face/delete", lk_ds_delete, 0 },
+static const struct lk_api_route lk_ds_routes[] = {
+  { "POST", "/v1/vision/face", lk_ds_detect, LK_HTTP_HEAVY },
+  { "POST", "/v1/vision/face/recognize", lk_ds_recognize, LK_HTTP_HEAVY },
+  { "POST", "/v1/vision/face/register", lk_ds_register, LK_HTTP_HEAVY },
+  { "POST", "/v1/vision/face/match", lk_ds_match, LK_HTTP_HEAVY },
+  { "POST", "/v1/vision/face/list", lk_ds_list, 0 },
+  { "POST", "/v1/vision/face/delete", lk_ds_delete, 0 },
 };
-
-#define LK_DS_N_ROUTES (sizeof lk_ds_routes / sizeof lk_ds_routes[0])
 
 size_t lk_api_deepstack_routes(struct lk_api *api, struct lk_http_route *out,
                                size_t max)
 {
-  size_t i;
-  if(max < LK_DS_N_ROUTES)
-    return 0;
-  for(i = 0; i < LK_DS_N_ROUTES; i++) {
-    out[i].method = "POST";
-    out[i].pattern = lk_ds_routes[i].pattern;
-    out[i].handler = lk_ds_routes[i].handler;
-    out[i].ctx = api;
-    out[i].flags = lk_ds_routes[i].flags;
-    out[i].on_error = lk_api_deepstack_error;
-  }
-  return LK_DS_N_ROUTES;
+  return lk_api_routes(lk_ds_routes, sizeof lk_ds_routes /
+                       sizeof lk_ds_routes[0], api, lk_api_deepstack_error,
+                       out, max);
 }

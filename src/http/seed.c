@@ -594,15 +594,8 @@ static lk_err lk_seed_delete(struct lk_http_req *req,
                                                       cJSON_CreateTrue()));
 }
 
-struct lk_seed_route {
-  const char *method;
-  const char *pattern;
-  lk_http_handler handler;
-  unsigned flags;
-};
-
 /* Heavy: every route that may decode an image (and fetch image_url). */
-static const struct lk_seed_route lk_seed_routes[] = {
+static const struct lk_api_route lk_seed_routes[] = {
   { "POST", "/face", lk_seed_create, LK_HTTP_HEAVY },
   { "GET", "/face", lk_seed_get, 0 },
   { "GET", "/faces/sync", lk_seed_sync, 0 },
@@ -612,21 +605,10 @@ static const struct lk_seed_route lk_seed_routes[] = {
   { "POST", "/face/delete", lk_seed_delete, 0 },
 };
 
-#define LK_SEED_N_ROUTES (sizeof lk_seed_routes / sizeof lk_seed_routes[0])
-
 size_t lk_api_seed_routes(struct lk_api *api, struct lk_http_route *out,
                           size_t max)
 {
-  size_t i;
-  if(max < LK_SEED_N_ROUTES)
-    return 0;
-  for(i = 0; i < LK_SEED_N_ROUTES; i++) {
-    out[i].method = lk_seed_routes[i].method;
-    out[i].pattern = lk_seed_routes[i].pattern;
-    out[i].handler = lk_seed_routes[i].handler;
-    out[i].ctx = api;
-    out[i].flags = lk_seed_routes[i].flags;
-    out[i].on_error = lk_api_seed_error;
-  }
-  return LK_SEED_N_ROUTES;
+  return lk_api_routes(lk_seed_routes, sizeof lk_seed_routes /
+                       sizeof lk_seed_routes[0], api, lk_api_seed_error, out,
+                       max);
 }

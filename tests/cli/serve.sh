@@ -76,6 +76,11 @@ post /api/v1/people -X GET
 check "the native API lists the person" has "$OUT" '"name":"Tony Blair"'
 post /v1/vision/face/list -X POST
 check "... and so does DeepStack" has "$OUT" '"Tony Blair"'
+post /facebox/similar -F file=@"$LFW/Tony_Blair/Tony_Blair_0003.jpg"
+check "Facebox searches the same gallery" has "$OUT" '"name":"Tony Blair"'
+post /facebox/nope
+check "an unknown Facebox path in Facebox's shape" \
+  sh -c "[ $code = 404 ] && grep -q '\"success\":false' '$OUT'"
 post /openapi.json -X GET
 check "the OpenAPI document is served" has "$OUT" '"openapi":"3.'
 post /docs -X GET
