@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <yaml.h>
 
 
@@ -232,8 +233,10 @@ static lk_err lk_conf_parse(struct lk_conf_load *l, const unsigned char *text,
   if(!root) {                       /* an empty file: nothing set */
     *out = lk_arena_calloc(l->arena, sizeof **out);
     err = *out ? LK_OK : LK_ERR_NOMEM;
-    if(*out)
+    if(*out) {
       (*out)->kind = LK_CONF_MAP;
+      (*out)->line = 1;
+    }
   } else if(root->type != YAML_MAPPING_NODE) {
     err = lk_conf_fail(l, LK_ERR_INVAL, (int)root->start_mark.line + 1,
                        "the file must be a map of keys (key: value)");
@@ -250,24 +253,32 @@ static lk_err lk_conf_slurp(struct lk_conf_load *l, const char *path,
                             unsigned char **text, size_t *len)
 {
   FILE *f = fopen(path, "rb");
-  size_t got = 0, n;
+  size_t got = 0, n, cap = LK_CONF_MAX_BYTES + 1;
   unsigned char *buf;
+  struct stat sb;
   *text = NULL;
   if(!f)
     return errno == ENOENT ? LK_ERR_NOT_FOUND
            : lk_conf_fail(l, LK_ERR_IO, 0, "%s", strerror(errno));
-  buf = lk_malloc(LK_CONF_MAX_BYTES + 1);
+  /* a regular file's size, so a small config takes a small buffer; one
+   * byte more shows a file that grew past it */
+  if(!fstat(fileno(f), &sb) && S_ISREG(sb.st_mode) &&
+     (size_t)sb.st_size < LK_CONF_MAX_BYTES)
+    cap = (size_t)sb.st_size + 2;
+  buf = lk_malloc(cap);
   if(!buf) {
     fclose(f);
     return LK_ERR_NOMEM;
   }
-  while((n = fread(buf + got, 1, LK_CONF_MAX_BYTES + 1 - got, f)) > 0 &&
-        got + n <= LK_CONF_MAX_BYTES)
+  while(got < cap - 1 && (n = fread(buf + got, 1, cap - 1 - got, f)) > 0)
     got += n;
+  n = got == cap - 1 ? fread(buf + got, 1, 1, f) : 0;   /* past the end? */
   if(n > 0 || ferror(f)) {
-    lk_err err = n > 0 ? lk_conf_fail(l, LK_ERR_TOO_LARGE, 0, "larger than "
-                                      "%d bytes", LK_CONF_MAX_BYTES)
-                       : lk_conf_fail(l, LK_ERR_IO, 0, "read error");
+    lk_err err = n > 0 && got >= LK_CONF_MAX_BYTES
+                 ? lk_conf_fail(l, LK_ERR_TOO_LARGE, 0, "larger than %d "
+                                "bytes", LK_CONF_MAX_BYTES)
+                 : lk_conf_fail(l, LK_ERR_IO, 0, n > 0 ? "changed while "
+                                "being read" : "read error");
     fclose(f);
     lk_free(buf);
     return err;
@@ -315,6 +326,8 @@ lk_err lk_conf_load(const char *path, struct lk_arena *arena,
   err = lk_conf_read(&l, path, root);
   if(err == LK_ERR_NOT_FOUND)
     lk_conf_fail(&l, err, 0, "no such file");
+  if(err)
+    *root = NULL;        /* no half-built tree (it is in the arena) */
   return err;
 }
 

@@ -10,7 +10,9 @@
  * and the content type (bits 1-3, see lk_fuzz_types); then a query line up
  * to '\n'; for types that take one, a content-type parameter line; the
  * rest is the body. The handler reads every part and body byte and
- * checks the NUL after each, so ASan sees a short buffer.
+ * checks the NUL after each, so ASan sees a short buffer, and decodes each
+ * as base64, as clients send images (encode + decode must give the same
+ * bytes back).
  *
  * Built with -DLK_FUZZ=ON (clang) as tests/fuzz/fuzz_multipart; without
  * it, tests/http/test_http_fuzzcheck.c includes this file and replays its
@@ -27,6 +29,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "http/api.h"
 #include "http/http.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -52,6 +55,26 @@ static unsigned lk_fuzz_touch(const unsigned char *p, size_t n)
   return sum;
 }
 
+/* Every part and body is also base64 text as clients send images: a
+ * decode that succeeds must survive encode + decode unchanged. */
+static void lk_fuzz_base64(struct lk_http_req *req, const unsigned char *p,
+                           size_t n)
+{
+  struct lk_arena *a = lk_http_req_arena(req);
+  unsigned char *bin, *again;
+  char *text;
+  size_t len, len2;
+  if(!p || lk_api_base64((const char *)p, n, a, &bin, &len))
+    return;
+  text = lk_arena_alloc(a, LK_API_BASE64_LEN(len));
+  if(!text)
+    return;
+  if(lk_api_base64_encode(bin, len, text) != LK_API_BASE64_LEN(len) - 1 ||
+     lk_api_base64(text, strlen(text), a, &again, &len2) || len2 != len ||
+     memcmp(bin, again, len))
+    abort();
+}
+
 static lk_err lk_fuzz_handler(struct lk_http_req *req,
                               struct lk_http_resp *resp, void *ctx)
 {
@@ -62,12 +85,15 @@ static lk_err lk_fuzz_handler(struct lk_http_req *req,
   unsigned sum = 0;
   char *text;
   (void)ctx;
-  for(i = 0; i < n; i++)
+  for(i = 0; i < n; i++) {
     sum += lk_fuzz_touch(parts[i].data, parts[i].size) +
            (unsigned)strlen(parts[i].name) +
            (parts[i].filename ? (unsigned)strlen(parts[i].filename) : 0);
+    lk_fuzz_base64(req, parts[i].data, parts[i].size);
+  }
   body = lk_http_req_body(req, &bsize);
   sum += lk_fuzz_touch(body, bsize);
+  lk_fuzz_base64(req, body, bsize);
   n = lk_http_req_queries(req, &kv);
   for(i = 0; i < n; i++)
     sum += (unsigned)strlen(kv[i].key) + (unsigned)strlen(kv[i].value);
