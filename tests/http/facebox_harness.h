@@ -9,11 +9,8 @@
 
 #include <stdarg.h>
 
-#include "base/log.h"
-#include "client.h"
+#include "api_fixture.h"
 #include "fetch/fetch.h"
-#include "http/api.h"
-#include "test.h"
 
 #define LFW LK_TESTDATA "/lfw_small/"
 #define FR LK_TESTDATA "/face_recognition/"
@@ -36,15 +33,6 @@
 #define MAX_FACES 560
 #define BULK 520
 
-static struct lk_face_models *models;
-static struct lk_face_engine *engine;
-static struct lk_store *store;
-static struct lk_pipeline *pipe_;
-static struct lk_api_config api_cfg;
-static struct lk_api api;
-static struct lk_http_server *srv;
-static unsigned port;
-static size_t mem_start;
 static const char *auth = "";      /* an Authorization header line */
 static char *served;               /* what GET /served answers */
 static size_t served_len;
@@ -328,53 +316,24 @@ static inline lk_err serve(struct lk_http_req *req, struct lk_http_resp *resp,
                             served_len);
 }
 
-static inline int setup(const char *dir)
+/* The Facebox routes and GET /served; a gallery of MAX_FACES. 0 when
+ * ready. */
+static inline int facebox_start(const char *name)
 {
-  struct lk_pipeline_config pc = lk_pipeline_default_config();
-  struct lk_store_opts so = lk_store_default_opts();
-  struct lk_http_config hc = lk_http_config_default();
-  struct lk_http_route routes[LK_API_MAX_ROUTES];
-  char why[512] = "", path[256];
-  size_t n;
-
-  snprintf(path, sizeof path, "%s/likeness.db", dir);
-  so.max_faces = MAX_FACES;
-  if(lk_face_models_load(&models, LK_MODEL_DIR, why) ||
-     lk_face_engine_create(&engine, models, 1) ||
-     lk_store_open(&store, path, &so, why) ||
-     lk_pipeline_create(&pipe_, engine, store, &pc)) {
-    fprintf(stderr, "set-up failed: %s\n", why);
-    return -1;
-  }
-  api.pipe = pipe_;
-  api.cfg = &api_cfg;
-  n = lk_api_facebox_routes(&api, routes, LK_API_MAX_ROUTES - 1);
-  routes[n].method = "GET";
-  routes[n].pattern = "/served";
-  routes[n].handler = serve;
-  routes[n].ctx = NULL;
-  routes[n].flags = 0;
-  routes[n].on_error = NULL;
-  /* unknown paths have no route to name an on_error */
-  hc.on_error = lk_api_facebox_error;
-  srv = test_server(&hc, routes, n + 1);
-  port = srv ? lk_http_server_port(srv) : 0;
-  return srv ? 0 : -1;
+  static const struct lk_http_route extra[] = {
+    { "GET", "/served", serve, NULL, 0, NULL },
+  };
+  struct fixture f = {
+    name, lk_api_facebox_routes, lk_api_facebox_error, extra, 1, MAX_FACES
+  };
+  return fixture_start(&f);
 }
 
-/* Request arenas, bodies, fetched and decoded images all freed: memory in
- * use is back where it was before the models loaded. */
-static inline void test_teardown(void)
+/* The test's own buffer, then the fixture's checks. */
+static inline int facebox_end(void)
 {
-  CHECK(lk_http_server_stop(srv, 2000) == LK_OK);
-  lk_http_server_destroy(srv);
-  lk_pipeline_destroy(pipe_);
-  lk_store_close(store);
-  lk_face_engine_destroy(engine);
-  lk_face_models_free(models);
   free(served);
-  CHECK_MSG(lk_mem_in_use() == mem_start, "%zu bytes leaked",
-            lk_mem_in_use() - mem_start);
+  return fixture_end();
 }
 
 #endif

@@ -7,13 +7,9 @@
 #define LK_TEST_NATIVE_FIXTURE_H
 
 #include <stdarg.h>
-#include <sys/stat.h>
 
-#include "base/log.h"
-#include "client.h"
+#include "api_fixture.h"
 #include "fetch/fetch.h"
-#include "http/api.h"
-#include "test.h"
 
 #define LFW LK_TESTDATA "/lfw_small/"
 #define TONY(n) LFW "Tony_Blair/Tony_Blair_000" #n ".jpg"
@@ -25,16 +21,6 @@
 #define TRUNCATED FORMATS "truncated.jpg"
 #define JSON "application/json"
 
-static struct lk_face_models *models;
-static struct lk_face_engine *engine;
-static struct lk_store *store;
-static struct lk_pipeline *pipe_;
-static struct lk_api_config api_cfg;
-static struct lk_api api;
-static struct lk_http_server *srv;
-static unsigned port;
-static size_t mem_start;
-static char images[256];       /* the pipeline's image_dir */
 
 /* ---- the client ------------------------------------------------------- */
 
@@ -212,7 +198,7 @@ static inline int file_exists(const char *path)
 static inline int kept_image_exists(double id)
 {
   char path[512];
-  snprintf(path, sizeof path, "%s/%.0f.jpg", images, id);
+  snprintf(path, sizeof path, "%s/%.0f.jpg", image_dir, id);
   return file_exists(path);
 }
 
@@ -242,69 +228,13 @@ static inline double add_face(const char *escaped, const char *path)
 
 /* ---- set-up ----------------------------------------------------------- */
 
-static inline int native_setup(const char *dir)
+/* The native routes on a fresh gallery; 0 when ready. */
+static inline int native_start(const char *name)
 {
-  struct lk_pipeline_config pc = lk_pipeline_default_config();
-  struct lk_store_opts so = lk_store_default_opts();
-  struct lk_http_config hc = lk_http_config_default();
-  struct lk_http_route routes[LK_API_MAX_ROUTES];
-  char why[512] = "", path[256];
-  size_t n;
-
-  snprintf(path, sizeof path, "%s/likeness.db", dir);
-  snprintf(images, sizeof images, "%s/images", dir);
-  if(mkdir(images, 0700))
-    return -1;
-  pc.image_dir = images;
-  if(lk_face_models_load(&models, LK_MODEL_DIR, why) ||
-     lk_face_engine_create(&engine, models, 1) ||
-     lk_store_open(&store, path, &so, why) ||
-     lk_pipeline_create(&pipe_, engine, store, &pc)) {
-    fprintf(stderr, "set-up failed: %s\n", why);
-    return -1;
-  }
-  api.pipe = pipe_;
-  api.cfg = &api_cfg;
-  n = lk_api_native_routes(&api, routes, LK_API_MAX_ROUTES);
-  /* unknown paths have no route to name an on_error */
-  hc.on_error = lk_api_native_error;
-  srv = test_server(&hc, routes, n);
-  port = srv ? lk_http_server_port(srv) : 0;
-  return srv ? 0 : -1;
-}
-
-/* Request arenas, bodies, responses and fetches all freed: memory in use
- * is back where it was before the models loaded. */
-static inline void test_teardown(void)
-{
-  CHECK(lk_http_server_stop(srv, 2000) == LK_OK);
-  lk_http_server_destroy(srv);
-  lk_pipeline_destroy(pipe_);
-  lk_store_close(store);
-  lk_face_engine_destroy(engine);
-  lk_face_models_free(models);
-  CHECK_MSG(lk_mem_in_use() == mem_start, "%zu bytes leaked",
-            lk_mem_in_use() - mem_start);
-}
-
-/* The start of main: quiet logs, the memory baseline, a fresh folder
- * (dir, a mkdtemp template) and the server. 0 when ready. */
-static inline int native_start(char *dir)
-{
-  lk_log_set_level(LK_LOG_WARN);
-  mem_start = lk_mem_in_use();
-  if(!mkdtemp(dir))
-    return -1;
-  return native_setup(dir);
-}
-
-/* The end of main: the report, and the folder removed. */
-static inline int native_finish(const char *dir)
-{
-  char cmd[300];
-  int rc = test_report();
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  return system(cmd) == 0 ? rc : 1;
+  struct fixture f = {
+    name, lk_api_native_routes, lk_api_native_error, NULL, 0, 0
+  };
+  return fixture_start(&f);
 }
 
 #endif

@@ -13,10 +13,7 @@
 #include <stdarg.h>
 #include <sys/stat.h>
 
-#include "base/log.h"
-#include "client.h"
-#include "http/api.h"
-#include "test.h"
+#include "api_fixture.h"
 
 #define LFW LK_TESTDATA "/lfw_small/"
 #define TONY(n) LFW "Tony_Blair/Tony_Blair_000" #n ".jpg"
@@ -42,18 +39,8 @@
 #define EMOJI25_JSON \
   EMOJI5_JSON EMOJI5_JSON EMOJI5_JSON EMOJI5_JSON EMOJI5_JSON
 
-static struct lk_face_models *models;
-static struct lk_face_engine *engine;
-static struct lk_store *store;
-static struct lk_pipeline *pipe_;
-static struct lk_api_config api_cfg;
-static struct lk_api api;
-static struct lk_http_server *srv;
-static unsigned port;
-static char image_dir[300];
 static const char *key_hdr;   /* header lines sent with every request */
 static int chunked;           /* send bodies chunked (Double Take) */
-static size_t mem_start;
 /* The standard gallery of reset(): Tony Blair 1 and 2, Halle Berry 4
  * and 2. Probes: Tony Blair 3 (0.43 from 1: similarity 0.77) and Halle
  * Berry 5 (0.40 from 4: 0.92); other pairs of LFW's photos of one person
@@ -1118,59 +1105,13 @@ static void test_layer_errors(void)
   CHECK_CF(get(REC "/recognize", &j), j, 405, 0, "method not allowed");
 }
 
-static int setup(const char *dir)
-{
-  struct lk_pipeline_config pc = lk_pipeline_default_config();
-  struct lk_store_opts so = lk_store_default_opts();
-  struct lk_http_config hc = lk_http_config_default();
-  struct lk_http_route routes[LK_API_MAX_ROUTES];
-  char why[512] = "", path[300];
-  size_t n;
-
-  snprintf(path, sizeof path, "%s/likeness.db", dir);
-  snprintf(image_dir, sizeof image_dir, "%s/images", dir);
-  pc.image_dir = image_dir;
-  if(mkdir(image_dir, 0700) ||
-     lk_face_models_load(&models, LK_MODEL_DIR, why) ||
-     lk_face_engine_create(&engine, models, 1) ||
-     lk_store_open(&store, path, &so, why) ||
-     lk_pipeline_create(&pipe_, engine, store, &pc)) {
-    fprintf(stderr, "set-up failed: %s\n", why);
-    return -1;
-  }
-  api.pipe = pipe_;
-  api.cfg = &api_cfg;
-  n = lk_api_compreface_routes(&api, routes, LK_API_MAX_ROUTES);
-  hc.on_error = lk_api_compreface_error;   /* for unknown paths */
-  srv = test_server(&hc, routes, n);
-  port = srv ? lk_http_server_port(srv) : 0;
-  return srv ? 0 : -1;
-}
-
-/* Request arenas, bodies and responses all freed: memory in use is back
- * where it was before the models loaded. */
-static void test_teardown(void)
-{
-  CHECK(lk_http_server_stop(srv, 2000) == LK_OK);
-  lk_http_server_destroy(srv);
-  lk_pipeline_destroy(pipe_);
-  lk_store_close(store);
-  lk_face_engine_destroy(engine);
-  lk_face_models_free(models);
-  CHECK_MSG(lk_mem_in_use() == mem_start, "%zu bytes leaked",
-            lk_mem_in_use() - mem_start);
-}
-
 int main(void)
 {
-  char dir[] = "/tmp/lk_compreface_XXXXXX", cmd[300];
-  int rc;
-
-  lk_log_set_level(LK_LOG_WARN);
-  mem_start = lk_mem_in_use();
-  if(!mkdtemp(dir))
-    return 1;
-  if(setup(dir))
+  static const struct fixture f = {
+    "compreface", lk_api_compreface_routes, lk_api_compreface_error, NULL, 0,
+    0
+  };
+  if(fixture_start(&f))
     return 1;
   RUN(test_routes);
   RUN(test_helpers);
@@ -1188,7 +1129,5 @@ int main(void)
   RUN(test_empty_gallery);
   RUN(test_layer_errors);
   RUN(test_teardown);
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  rc = test_report();
-  return system(cmd) == 0 ? rc : 1;
+  return fixture_end();
 }

@@ -7,10 +7,7 @@
  * returns to where it started once everything is torn down. */
 #include <stdarg.h>
 
-#include "base/log.h"
-#include "client.h"
-#include "http/api.h"
-#include "test.h"
+#include "api_fixture.h"
 
 #define LFW LK_TESTDATA "/lfw_small/"
 #define TONY1 "image=@" LFW "Tony_Blair/Tony_Blair_0001.jpg"
@@ -18,16 +15,7 @@
 #define NOFACE LK_TESTDATA "/compreface_samples/_detection/017_0.jpg"
 #define TRUNCATED LK_TESTDATA "/compreface_samples/_formats/truncated.jpg"
 
-static struct lk_face_models *models;
-static struct lk_face_engine *engine;
-static struct lk_store *store;
-static struct lk_pipeline *pipe_;
-static struct lk_api_config api_cfg;
-static struct lk_api api;
-static struct lk_http_server *srv;
-static unsigned port;
 static int chunked;      /* send the next requests chunked (Double Take) */
-static size_t mem_start;
 
 /* A form POST as curl -F builds it: see client_vpost_form in client.h. */
 static int post(const char *target, cJSON **out, ...)
@@ -492,58 +480,13 @@ static void test_helpers(void)
           LK_ERR_NOMEM)->status == 500);
 }
 
-static int setup(const char *dir)
-{
-  struct lk_pipeline_config pc = lk_pipeline_default_config();
-  struct lk_store_opts so = lk_store_default_opts();
-  struct lk_http_config hc = lk_http_config_default();
-  struct lk_http_route routes[LK_API_MAX_ROUTES];
-  char why[512] = "", path[256];
-  size_t n;
-
-  snprintf(path, sizeof path, "%s/likeness.db", dir);
-  so.max_faces = MAX_FACES;
-  if(lk_face_models_load(&models, LK_MODEL_DIR, why) ||
-     lk_face_engine_create(&engine, models, 1) ||
-     lk_store_open(&store, path, &so, why) ||
-     lk_pipeline_create(&pipe_, engine, store, &pc)) {
-    fprintf(stderr, "set-up failed: %s\n", why);
-    return -1;
-  }
-  api.pipe = pipe_;
-  api.cfg = &api_cfg;
-  n = lk_api_deepstack_routes(&api, routes, LK_API_MAX_ROUTES);
-  /* unknown paths have no route to name an on_error */
-  hc.on_error = lk_api_deepstack_error;
-  srv = test_server(&hc, routes, n);
-  port = srv ? lk_http_server_port(srv) : 0;
-  return srv ? 0 : -1;
-}
-
-/* Request arenas, bodies and responses all freed: memory in use is back
- * where it was before the models loaded. */
-static void test_teardown(void)
-{
-  CHECK(lk_http_server_stop(srv, 2000) == LK_OK);
-  lk_http_server_destroy(srv);
-  lk_pipeline_destroy(pipe_);
-  lk_store_close(store);
-  lk_face_engine_destroy(engine);
-  lk_face_models_free(models);
-  CHECK_MSG(lk_mem_in_use() == mem_start, "%zu bytes leaked",
-            lk_mem_in_use() - mem_start);
-}
-
 int main(void)
 {
-  char dir[] = "/tmp/lk_deepstack_XXXXXX", cmd[300];
-  int rc;
-
-  lk_log_set_level(LK_LOG_WARN);
-  mem_start = lk_mem_in_use();
-  if(!mkdtemp(dir))
-    return 1;
-  if(setup(dir))
+  static const struct fixture f = {
+    "deepstack", lk_api_deepstack_routes, lk_api_deepstack_error, NULL, 0,
+    MAX_FACES
+  };
+  if(fixture_start(&f))
     return 1;
   RUN(test_routes);
   RUN(test_helpers);
@@ -559,7 +502,5 @@ int main(void)
   RUN(test_api_key);
   RUN(test_layer_errors);
   RUN(test_teardown);
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  rc = test_report();
-  return system(cmd) == 0 ? rc : 1;
+  return fixture_end();
 }

@@ -602,14 +602,7 @@ static void test_layer_errors(void)
 
 int main(void)
 {
-  char dir[] = "/tmp/lk_facebox_XXXXXX", cmd[300];
-  int rc;
-
-  lk_log_set_level(LK_LOG_WARN);
-  mem_start = lk_mem_in_use();
-  if(!mkdtemp(dir))
-    return 1;
-  if(setup(dir))
+  if(facebox_start("facebox"))
     return 1;
   RUN(test_routes);
   RUN(test_base64);
@@ -632,7 +625,5 @@ int main(void)
   RUN(test_auth);
   RUN(test_layer_errors);
   RUN(test_teardown);
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  rc = test_report();
-  return system(cmd) == 0 ? rc : 1;
+  return facebox_end();
 }

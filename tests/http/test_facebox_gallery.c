@@ -323,14 +323,7 @@ static void test_double_take_untrain(void)
 
 int main(void)
 {
-  char dir[] = "/tmp/lk_facebox_gallery_XXXXXX", cmd[300];
-  int rc;
-
-  lk_log_set_level(LK_LOG_WARN);
-  mem_start = lk_mem_in_use();
-  if(!mkdtemp(dir))
-    return 1;
-  if(setup(dir))
+  if(facebox_start("facebox_gallery"))
     return 1;
   RUN(test_teach_gallery);
   RUN(test_rename);
@@ -341,7 +334,5 @@ int main(void)
   RUN(test_state_errors);
   RUN(test_double_take_untrain);
   RUN(test_teardown);
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  rc = test_report();
-  return system(cmd) == 0 ? rc : 1;
+  return facebox_end();
 }

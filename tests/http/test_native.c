@@ -600,8 +600,7 @@ static void test_layer_errors(void)
 
 int main(void)
 {
-  char dir[] = "/tmp/lk_native_XXXXXX";
-  if(native_start(dir))
+  if(native_start("native"))
     return 1;
   RUN(test_routes);
   RUN(test_openapi);
@@ -618,5 +617,5 @@ int main(void)
   RUN(test_auth);
   RUN(test_layer_errors);
   RUN(test_teardown);
-  return native_finish(dir);
+  return fixture_end();
 }

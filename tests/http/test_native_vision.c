@@ -464,8 +464,7 @@ static void test_concurrent_writes(void)
 
 int main(void)
 {
-  char dir[] = "/tmp/lk_native_vision_XXXXXX";
-  if(native_start(dir))
+  if(native_start("native_vision"))
     return 1;
   RUN(test_gallery);
   RUN(test_recognize);
@@ -476,5 +475,5 @@ int main(void)
   RUN(test_busy);
   RUN(test_concurrent_writes);
   RUN(test_teardown);
-  return native_finish(dir);
+  return fixture_end();
 }

@@ -6,11 +6,8 @@
  * use returns to where it started once everything is torn down. */
 #include <stdarg.h>
 
-#include "base/log.h"
-#include "client.h"
+#include "api_fixture.h"
 #include "fetch/fetch.h"
-#include "http/api.h"
-#include "test.h"
 
 #define LFW LK_TESTDATA "/lfw_small/"
 #define TONY1 LFW "Tony_Blair/Tony_Blair_0001.jpg"
@@ -21,15 +18,6 @@
 #define NOFACE LK_TESTDATA "/compreface_samples/_detection/017_0.jpg"
 #define TRUNCATED LK_TESTDATA "/compreface_samples/_formats/truncated.jpg"
 
-static struct lk_face_models *models;
-static struct lk_face_engine *engine;
-static struct lk_store *store;
-static struct lk_pipeline *pipe_;
-static struct lk_api_config api_cfg;
-static struct lk_api api;
-static struct lk_http_server *srv;
-static unsigned port;
-static size_t mem_start;
 static int64_t tony_id, halle_id, andre_id;
 
 static unsigned char *slurp(const char *path, size_t *len)
@@ -377,62 +365,17 @@ static void test_routes(void)
   }
 }
 
-static int setup(const char *dir)
-{
-  struct lk_pipeline_config pc = lk_pipeline_default_config();
-  struct lk_store_opts so = lk_store_default_opts();
-  struct lk_http_config hc = lk_http_config_default();
-  struct lk_http_route routes[LK_API_MAX_ROUTES];
-  char why[512] = "", path[256];
-  size_t n;
-
-  snprintf(path, sizeof path, "%s/likeness.db", dir);
-  if(lk_face_models_load(&models, LK_MODEL_DIR, why) ||
-     lk_face_engine_create(&engine, models, 1) ||
-     lk_store_open(&store, path, &so, why) ||
-     lk_pipeline_create(&pipe_, engine, store, &pc)) {
-    fprintf(stderr, "set-up failed: %s\n", why);
-    return -1;
-  }
-  api.pipe = pipe_;
-  api.cfg = &api_cfg;
-  n = lk_api_seed_routes(&api, routes, LK_API_MAX_ROUTES - 1);
-  routes[n].method = "GET";
-  routes[n].pattern = "/img/tony";
-  routes[n].handler = serve_tony;
-  routes[n].ctx = NULL;
-  routes[n].flags = 0;
-  routes[n].on_error = NULL;
-  /* heavy_max 2: a fetch of /img/tony from inside a heavy handler must
-   * find the light route free */
-  hc.on_error = lk_api_seed_error;
-  srv = test_server(&hc, routes, n + 1);
-  port = srv ? lk_http_server_port(srv) : 0;
-  return srv ? 0 : -1;
-}
-
-static void test_teardown(void)
-{
-  CHECK(lk_http_server_stop(srv, 2000) == LK_OK);
-  lk_http_server_destroy(srv);
-  lk_pipeline_destroy(pipe_);
-  lk_store_close(store);
-  lk_face_engine_destroy(engine);
-  lk_face_models_free(models);
-  CHECK_MSG(lk_mem_in_use() == mem_start, "%zu bytes leaked",
-            lk_mem_in_use() - mem_start);
-}
-
 int main(void)
 {
-  char dir[] = "/tmp/lk_seed_XXXXXX", cmd[300];
-  int rc;
-
-  lk_log_set_level(LK_LOG_WARN);
-  mem_start = lk_mem_in_use();
-  if(!mkdtemp(dir))
-    return 1;
-  if(setup(dir))
+  /* /img/tony for image_url; the gate's 2 slots leave it free for the
+   * fetch from inside a heavy handler */
+  static const struct lk_http_route img[] = {
+    { "GET", "/img/tony", serve_tony, NULL, 0, NULL },
+  };
+  static const struct fixture f = {
+    "seed", lk_api_seed_routes, lk_api_seed_error, img, 1, 0
+  };
+  if(fixture_start(&f))
     return 1;
   RUN(test_routes);
   RUN(test_create_get);
@@ -444,7 +387,5 @@ int main(void)
   RUN(test_image_url);
   RUN(test_errors);
   RUN(test_teardown);
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  rc = test_report();
-  return system(cmd) == 0 ? rc : 1;
+  return fixture_end();
 }
