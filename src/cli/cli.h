@@ -77,6 +77,7 @@ struct cli_ctx {
   const char *cf_recognition_key, *cf_detection_key, *cf_verification_key;
   const char *facebox_user, *facebox_password;
   const char *native_key;
+  double match_distance;      /* descriptor distance of confidence 0.5 */
   /* Set while options come from a file or the environment: messages
    * start with it ("config.yml:12: server.port") and print no usage. */
   const char *origin;

@@ -8,6 +8,7 @@
 
 #include "base/log.h"
 #include "cli.h"
+#include "pipeline/pipeline.h"
 
 /* Default for recognize and compare: face-api.js and dlib call descriptors
  * closer than 0.6 the same person. */
@@ -38,6 +39,7 @@ void cli_ctx_init(struct cli_ctx *c, const struct cli_cmd *cmd)
   c->log_level = LK_LOG_INFO;
   c->max_body_mb = 20;
   c->queue = 8;
+  c->match_distance = LK_PIPELINE_CALIB_CENTER;
 }
 
 void cli_ctx_clear(struct cli_ctx *c)

@@ -35,6 +35,7 @@ static const struct cli_conf_key cli_conf_keys[] = {
   { "engine.align", "--align", NULL, 0 },
   { "engine.flip", "--flip", NULL, 0 },
   { "engine.max_pixels", "--max-pixels", NULL, 0 },
+  { "engine.match_distance", "--match-distance", NULL, 0 },
   { "api_keys.deepstack", "--api-key", "LIKENESS_DEEPSTACK_KEY", 1 },
   { "api_keys.compreface.recognition", "--compreface-recognition-key",
     "LIKENESS_COMPREFACE_RECOGNITION_KEY", 1 },

@@ -106,6 +106,9 @@ static const struct cli_opt cli_opts[] = {
     "Facebox HTTP Basic user name", "no auth" },
   { "--facebox-password", NULL, CLI_STR, OFF(facebox_password), 0, 0, NULL,
     "PASSWORD", "Facebox HTTP Basic password", "none" },
+  { "--match-distance", NULL, CLI_REAL, OFF(match_distance), 0.2, 1.0, NULL,
+    "D", "descriptor distance where every API's confidence is 0.5 (the "
+    "calibration curve's centre, docs/pipeline.md)", NULL },
   { "--native-key", NULL, CLI_STR, OFF(native_key), 0, 0, NULL, "KEY",
     "native API key (Authorization: Bearer KEY or X-API-Key)", "none" },
   { "--json", NULL, CLI_FLAG, OFF(json), 0, 0, NULL, NULL,

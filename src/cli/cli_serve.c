@@ -127,6 +127,7 @@ static int cli_serve_open(struct cli_ctx *c, struct cli_server *s)
   pc.face = c->face;
   pc.image = c->image;
   pc.image_dir = s->images;
+  pc.calib_center = c->match_distance;
   if(lk_pipeline_create(&s->pipe, c->eng, s->store, &pc)) {
     cli_error(c, "cannot set up the pipeline");
     return CLI_EXIT_FAIL;
@@ -293,7 +294,7 @@ static const char *const cli_serve_opts[] = {
   "--queue", "--max-body-mb", "--cors-origin", "--allow-private-urls",
   "--api-key", "--compreface-recognition-key", "--compreface-detection-key",
   "--compreface-verification-key", "--facebox-user", "--facebox-password",
-  "--native-key", CLI_OPTS_FACE, CLI_OPTS_COMMON, NULL
+  "--native-key", "--match-distance", CLI_OPTS_FACE, CLI_OPTS_COMMON, NULL
 };
 
 const struct cli_cmd cli_cmd_serve = {

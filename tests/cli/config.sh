@@ -25,6 +25,7 @@ server:
   max_body_mb: 1
 engine:
   align: faceapi
+  match_distance: 0.5
 api_keys:
   deepstack: !secret ds_key
 logs:
@@ -62,9 +63,11 @@ check "... and never printed" test "$(grep -c 's3cr et' "$LOG")" = 0
 check "Double Take's verbose log level reads as debug" has "$LOG" \
   "config: logs.level = debug"
 check "unknown keys are warned with their line" has "$LOG" \
-  "config.yml:13: unknown key 'mqtt' (ignored)"
+  "config.yml:14: unknown key 'mqtt' (ignored)"
 check "the engine setting reaches the engine" has "$LOG" \
   "config: engine.align = faceapi"
+check "the match distance is read" has "$LOG" \
+  "config: engine.match_distance = 0.5 ($TMP/config.yml)"
 post /v1/vision/face/list -X POST
 check "the key from secrets.yml is required" test "$code" = 401
 post /v1/vision/face/list -F "api_key=s3cr et"
@@ -100,6 +103,8 @@ check "an out-of-range value names the range" \
 check "a bad choice lists the choices" \
   bad choice 'engine:\n  detector: yolo\n' \
   "choice.yml:2: engine.detector: 'yolo' is not one of ssd|tiny"
+check "a match distance out of range" bad md 'engine:\n  match_distance: 2\n' \
+  "md.yml:2: engine.match_distance: 2 is out of range 0.2..1"
 check "a bad boolean" bad bool 'engine:\n  flip: maybe\n' \
   "bool.yml:2: engine.flip: 'maybe' is not true or false"
 check "a map where a value belongs" bad map 'server:\n  port:\n    x: 1\n' \
