@@ -224,6 +224,28 @@ static CURLcode lk_fetch_setup_guard(struct lk_fetch_job *job)
   return rc;
 }
 
+static CURLcode lk_fetch_setup_body(struct lk_fetch_job *job)
+{
+  const struct lk_fetch_body *b = job->body;
+  char line[256];
+  CURLcode rc;
+  snprintf(line, sizeof line, "Content-Type: %s",
+           b->content_type ? b->content_type : "application/octet-stream");
+  job->headers = curl_slist_append(NULL, line);
+  if(!job->headers)
+    return CURLE_OUT_OF_MEMORY;
+  rc = curl_easy_setopt(job->curl, CURLOPT_HTTPHEADER, job->headers);
+  if(!rc)
+    rc = curl_easy_setopt(job->curl, CURLOPT_POSTFIELDSIZE_LARGE,
+                          (curl_off_t)b->len);
+  if(!rc)  /* not COPYPOSTFIELDS: the caller's bytes outlive the call */
+    rc = curl_easy_setopt(job->curl, CURLOPT_POSTFIELDS,
+                          b->len ? b->data : "");
+  if(!rc)
+    rc = curl_easy_setopt(job->curl, CURLOPT_FOLLOWLOCATION, 0L);
+  return rc;
+}
+
 static CURLcode lk_fetch_setup(struct lk_fetch_job *job, CURLU *u,
                                const struct lk_fetch_auth *auth)
 {
@@ -256,6 +278,8 @@ static CURLcode lk_fetch_setup(struct lk_fetch_job *job, CURLU *u,
     rc = lk_fetch_setup_guard(job);
   if(!rc)
     rc = lk_fetch_setup_auth(c, auth);
+  if(!rc && job->body)
+    rc = lk_fetch_setup_body(job);
   return rc;
 }
 
@@ -380,6 +404,7 @@ static lk_err lk_fetch_take(struct lk_fetch_job *job, unsigned char **data,
 
 static lk_err lk_fetch_run(const struct lk_fetch_policy *p,
                            const struct lk_fetch_auth *auth, int guarded,
+                           const struct lk_fetch_body *body,
                            const char *url, unsigned char **data, size_t *len,
                            char **content_type, char *why)
 {
@@ -390,6 +415,7 @@ static lk_err lk_fetch_run(const struct lk_fetch_policy *p,
   memset(&job, 0, sizeof job);
   job.policy = p;
   job.guarded = guarded;
+  job.body = body;
   err = lk_fetch_url_parse(p, url, guarded, &u, why);
   if(err)
     return err;
@@ -410,6 +436,7 @@ static lk_err lk_fetch_run(const struct lk_fetch_policy *p,
     err = lk_fetch_take(&job, data, len, content_type, why);
 out:
   curl_easy_cleanup(job.curl);
+  curl_slist_free_all(job.headers);
   curl_url_cleanup(u);
   lk_free(job.data);
   return err;
@@ -417,6 +444,7 @@ out:
 
 static lk_err lk_fetch_start(const struct lk_fetch_policy *p,
                              const struct lk_fetch_auth *auth, int guarded,
+                             const struct lk_fetch_body *body,
                              const char *url, unsigned char **data,
                              size_t *len, char **content_type, char *why)
 {
@@ -437,7 +465,8 @@ static lk_err lk_fetch_start(const struct lk_fetch_policy *p,
   if(!err)
     err = lk_auth_check(auth, why);
   if(!err)
-    err = lk_fetch_run(p, auth, guarded, url, data, len, content_type, why);
+    err = lk_fetch_run(p, auth, guarded, body, url, data, len, content_type,
+                       why);
   return err;
 }
 
@@ -445,7 +474,7 @@ lk_err lk_fetch_url(const struct lk_fetch_policy *p, const char *url,
                     unsigned char **data, size_t *len, char **content_type,
                     char *why)
 {
-  return lk_fetch_start(p, NULL, 1, url, data, len, content_type, why);
+  return lk_fetch_start(p, NULL, 1, NULL, url, data, len, content_type, why);
 }
 
 lk_err lk_fetch_trusted(const struct lk_fetch_policy *p,
@@ -453,5 +482,25 @@ lk_err lk_fetch_trusted(const struct lk_fetch_policy *p,
                         unsigned char **data, size_t *len,
                         char **content_type, char *why)
 {
-  return lk_fetch_start(p, auth, 0, url, data, len, content_type, why);
+  return lk_fetch_start(p, auth, 0, NULL, url, data, len, content_type, why);
+}
+
+lk_err lk_fetch_trusted_post(const struct lk_fetch_policy *p,
+                             const struct lk_fetch_auth *auth,
+                             const char *url, const struct lk_fetch_body *body,
+                             unsigned char **data, size_t *len, char *why)
+{
+  unsigned char *answer = NULL;
+  size_t n = 0;
+  lk_err err;
+  if(!body || (body->len && !body->data))
+    return lk_fetch_fail(why, LK_ERR_INVAL, "no body to send");
+  err = lk_fetch_start(p, auth, 0, body, url, &answer, &n, NULL, why);
+  if(data && len && !err) {
+    *data = answer;
+    *len = n;
+  } else {
+    lk_free(answer);
+  }
+  return err;
 }

@@ -96,6 +96,23 @@ lk_err lk_fetch_trusted(const struct lk_fetch_policy *p,
                         unsigned char **data, size_t *len,
                         char **content_type, char *why);
 
+/* A request body: POST instead of GET. */
+struct lk_fetch_body {
+  const char *content_type;   /* "application/json" */
+  const void *data;
+  size_t len;
+};
+
+/* lk_fetch_trusted with a body, POSTed (Frigate's sub_label, Gotify and
+ * Telegram notifications); *data gets the answer's body as for GET (may
+ * be NULL with len NULL when the caller does not want it). A 4xx/5xx
+ * answer is LK_ERR_IO "HTTP 400". Redirects are not followed: a POST's
+ * body does not travel with one. */
+lk_err lk_fetch_trusted_post(const struct lk_fetch_policy *p,
+                             const struct lk_fetch_auth *auth,
+                             const char *url, const struct lk_fetch_body *body,
+                             unsigned char **data, size_t *len, char *why);
+
 /* The guard's part that needs no network: parse url with curl's URL API,
  * check the scheme and, when the host is an IP literal in any spelling
  * ("2130706433", "0x7f.1", "[::ffff:127.0.0.1]"), its address. LK_OK means

@@ -19,6 +19,8 @@ struct lk_fetch_job {
   int denied;               /* the guard refused an address ... */
   char denied_why[LK_FETCH_ERRMAX];   /* ... and said why */
   char errbuf[CURL_ERROR_SIZE];       /* curl's own text, for the log */
+  const struct lk_fetch_body *body;   /* NULL: GET; else POST this */
+  struct curl_slist *headers;         /* the body's Content-Type */
 };
 
 /* snprintf into why (when not NULL) and return err. */

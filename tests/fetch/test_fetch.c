@@ -179,6 +179,37 @@ static void test_trusted(void)
   got_free(&g);
 }
 
+/* POST with a body to an admin-configured URL: the body and its type
+ * arrive; 4xx is an error; no redirect is followed. */
+static void test_trusted_post(void)
+{
+  struct lk_fetch_body b = { "application/json", "{\"subLabel\":\"ada\"}",
+                             19 };
+  unsigned char *data = NULL;
+  size_t len = 0;
+  char url[128], why[LK_FETCH_ERRMAX] = "";
+  snprintf(url, sizeof url, "%s/echo-post", base);
+  CHECK_MSG(lk_fetch_trusted_post(NULL, NULL, url, &b, &data, &len, why) ==
+            LK_OK, "%s", why);
+  CHECK(data && !strcmp((char *)data,
+                        "application/json|{\"subLabel\":\"ada\"}"));
+  lk_free(data);
+  b.len = 0;
+  CHECK(lk_fetch_trusted_post(NULL, NULL, url, &b, NULL, NULL, why) ==
+        LK_OK);
+  snprintf(url, sizeof url, "%s/status/400", base);
+  b.len = 19;
+  CHECK(lk_fetch_trusted_post(NULL, NULL, url, &b, NULL, NULL, why) ==
+        LK_ERR_IO && !strcmp(why, "HTTP 400"));
+  snprintf(url, sizeof url, "%s/redir?to=/echo-post", base);
+  CHECK(lk_fetch_trusted_post(NULL, NULL, url, &b, NULL, NULL, why) ==
+        LK_ERR_IO && !strcmp(why, "HTTP 302"));
+  CHECK(lk_fetch_trusted_post(NULL, NULL, url, NULL, NULL, NULL, why) ==
+        LK_ERR_INVAL);
+  CHECK_MSG(lk_mem_in_use() == mem0, "%zu bytes left after a POST",
+            lk_mem_in_use() - mem0);
+}
+
 static void check_size(const struct lk_fetch_policy *p, size_t n,
                        const char *mode, lk_err want, const char *msg)
 {
@@ -502,6 +533,7 @@ int main(void)
   RUN(test_allow_list_cidr);
   RUN(test_allow_list_host);
   RUN(test_trusted);
+  RUN(test_trusted_post);
   RUN(test_size_limits);
   RUN(test_timeouts);
   RUN(test_http_status);

@@ -15,6 +15,9 @@
  *   /loop                  302 to /loop
  *   /echo-auth             body = the Authorization header, or "-"
  *   /echo-ua               body = the User-Agent header, or "-"
+ *   POST /echo-post        body = "<Content-Type>|<request body>"
+ *   POST /status/S         status S (the body read first)
+ *   POST /redir?to=URL     302 Location: URL
  */
 #ifndef LK_TESTSRV_H
 #define LK_TESTSRV_H
@@ -237,14 +240,60 @@ static int tsrv_read_request(int fd, char *buf, size_t size)
   return -1;
 }
 
+/* A POST's body after the head already in req (len bytes read so far):
+ * Content-Length bytes, read to the end; NULL-terminated in body. */
+static int tsrv_read_body(int fd, const char *req, int len, char *body,
+                          size_t size)
+{
+  char cl[32];
+  const char *start = strstr(req, "\r\n\r\n") + 4;
+  size_t want, got = (size_t)(len - (start - req));
+  tsrv_header(req, "Content-Length", cl, sizeof cl);
+  want = strtoul(cl, NULL, 10);
+  if(want >= size || got > want)
+    return -1;
+  memcpy(body, start, got);
+  while(got < want) {
+    ssize_t r = recv(fd, body + got, want - got, 0);
+    if(r <= 0)
+      return -1;
+    got += (size_t)r;
+  }
+  body[got] = '\0';
+  return 0;
+}
+
+static void tsrv_post(int fd, const char *path, const char *req, int len)
+{
+  char body[4096], type[256], out[4400];
+  if(tsrv_read_body(fd, req, len, body, sizeof body)) {
+    tsrv_reply(fd, 400, "", "bad body");
+    return;
+  }
+  if(!strncmp(path, "/status/", 8)) {
+    tsrv_reply(fd, (int)strtol(path + 8, NULL, 10), "", "status body");
+    return;
+  }
+  if(!strncmp(path, "/redir?", 7)) {
+    tsrv_route_redirects(fd, path);
+    return;
+  }
+  tsrv_header(req, "Content-Type", type, sizeof type);
+  snprintf(out, sizeof out, "%s|%s", type, body);
+  tsrv_reply(fd, strcmp(path, "/echo-post") ? 404 : 200, "", out);
+}
+
 static void *tsrv_conn(void *arg)
 {
   int fd = (int)(intptr_t)arg;
   char req[8192], path[2048];
-  if(tsrv_read_request(fd, req, sizeof req) > 0 &&
-     sscanf(req, "GET %2047s HTTP/1.1", path) == 1) {
+  int len = tsrv_read_request(fd, req, sizeof req);
+  if(len > 0 && sscanf(req, "GET %2047s HTTP/1.1", path) == 1) {
     atomic_fetch_add(&tsrv_requests, 1);
     tsrv_route(fd, path, req);
+  } else if(len > 0 && sscanf(req, "POST %2047s HTTP/1.1", path) == 1) {
+    atomic_fetch_add(&tsrv_requests, 1);
+    tsrv_post(fd, path, req, len);
   }
   close(fd);
   atomic_fetch_sub(&tsrv_active, 1);
