@@ -202,3 +202,18 @@ void lk_arena_reset(struct lk_arena *a)
   keep->used = 0;
   a->total = 0;
 }
+
+char *lk_arena_strndup(struct lk_arena *a, const char *s, size_t n)
+{
+  char *d = lk_arena_alloc(a, n + 1);
+  if(d) {
+    memcpy(d, s, n);
+    d[n] = '\0';
+  }
+  return d;
+}
+
+char *lk_arena_strdup(struct lk_arena *a, const char *s)
+{
+  return lk_arena_strndup(a, s, strlen(s));
+}

@@ -31,6 +31,9 @@ void  lk_arena_destroy(struct lk_arena *a);  /* NULL is fine */
 void *lk_arena_alloc(struct lk_arena *a, size_t n);
 void *lk_arena_calloc(struct lk_arena *a, size_t n);
 size_t lk_arena_used(const struct lk_arena *a);
+/* A NUL-terminated copy of s (of its first n bytes) in the arena. */
+char *lk_arena_strdup(struct lk_arena *a, const char *s);
+char *lk_arena_strndup(struct lk_arena *a, const char *s, size_t n);
 /* Forget everything allocated (keeps the first block for reuse). */
 void  lk_arena_reset(struct lk_arena *a);
 

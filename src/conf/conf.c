@@ -12,7 +12,6 @@
 #include <sys/stat.h>
 #include <yaml.h>
 
-
 struct lk_conf_load {
   struct lk_arena *arena;
   const char *path;            /* the file being read, for messages */
@@ -42,16 +41,6 @@ static lk_err lk_conf_fail(const struct lk_conf_load *l, lk_err err,
   vsnprintf(l->why + n, LK_CONF_ERRMAX - (size_t)n, fmt, ap);
   va_end(ap);
   return err;
-}
-
-static char *lk_conf_strndup(struct lk_arena *a, const void *s, size_t n)
-{
-  char *d = lk_arena_alloc(a, n + 1);
-  if(d) {
-    memcpy(d, s, n);
-    d[n] = '\0';
-  }
-  return d;
 }
 
 static lk_err lk_conf_read(struct lk_conf_load *l, const char *path,
@@ -100,8 +89,8 @@ static lk_err lk_conf_scalar(struct lk_conf_load *l, yaml_node_t *y,
                              struct lk_conf_node *n)
 {
   const char *tag = (const char *)y->tag;
-  n->value = lk_conf_strndup(l->arena, y->data.scalar.value,
-                             y->data.scalar.length);
+  n->value = lk_arena_strndup(l->arena, (const char *)y->data.scalar.value,
+                              y->data.scalar.length);
   if(!n->value)
     return LK_ERR_NOMEM;
   if(tag && !strcmp(tag, "!secret")) {
@@ -138,8 +127,8 @@ static lk_err lk_conf_map(struct lk_conf_load *l, yaml_document_t *doc,
     if(!k || !v || k->type != YAML_SCALAR_NODE)
       return lk_conf_fail(l, LK_ERR_INVAL, k ? (int)k->start_mark.line + 1
                           : n->line, "a key must be a plain value");
-    n->keys[i] = lk_conf_strndup(l->arena, k->data.scalar.value,
-                                 k->data.scalar.length);
+    n->keys[i] = lk_arena_strndup(l->arena, (const char *)k->data.scalar.value,
+                                  k->data.scalar.length);
     if(!n->keys[i])
       return LK_ERR_NOMEM;
     n->key_lines[i] = (int)k->start_mark.line + 1;
@@ -318,8 +307,8 @@ lk_err lk_conf_load(const char *path, struct lk_arena *arena,
   l.why = why;
   if(why)
     why[0] = '\0';
-  dir = slash ? lk_conf_strndup(arena, path, (size_t)(slash - path))
-              : lk_conf_strndup(arena, ".", 1);
+  dir = slash ? lk_arena_strndup(arena, path, (size_t)(slash - path))
+              : lk_arena_strndup(arena, ".", 1);
   if(!dir)
     return LK_ERR_NOMEM;
   l.dir = slash == path ? "/" : dir;

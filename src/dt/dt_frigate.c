@@ -21,15 +21,6 @@ static lk_err lk_dt_fail(char *why, const char *fmt, ...)
   return LK_ERR_INVAL;
 }
 
-static char *lk_dt_strdup(struct lk_arena *a, const char *s)
-{
-  size_t n = strlen(s) + 1;
-  char *d = lk_arena_alloc(a, n);
-  if(d)
-    memcpy(d, s, n);
-  return d;
-}
-
 /* A string member copied into the arena: NULL when absent or null, and
  * *bad set when present but not a string. */
 static const char *lk_dt_str(const cJSON *o, const char *key,
@@ -42,7 +33,7 @@ static const char *lk_dt_str(const cJSON *o, const char *key,
     *bad = 1;
     return NULL;
   }
-  return lk_dt_strdup(a, v->valuestring);
+  return lk_arena_strdup(a, v->valuestring);
 }
 
 static double lk_dt_num(const cJSON *o, const char *key)
@@ -63,7 +54,7 @@ static lk_err lk_dt_zones(const cJSON *o, struct lk_arena *a,
     return LK_OK;
   cJSON_ArrayForEach(e, z) {
     if(cJSON_IsString(e) &&
-       !(ev->zones[ev->n_zones++] = lk_dt_strdup(a, e->valuestring)))
+       !(ev->zones[ev->n_zones++] = lk_arena_strdup(a, e->valuestring)))
       return LK_ERR_NOMEM;
   }
   return LK_OK;
@@ -75,7 +66,7 @@ static const char *lk_dt_sub_label(const cJSON *o, struct lk_arena *a)
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "sub_label");
   if(cJSON_IsArray(v))
     v = cJSON_GetArrayItem(v, 0);
-  return cJSON_IsString(v) ? lk_dt_strdup(a, v->valuestring) : NULL;
+  return cJSON_IsString(v) ? lk_arena_strdup(a, v->valuestring) : NULL;
 }
 
 static lk_err lk_dt_event_type(const cJSON *root, struct lk_dt_event *ev,

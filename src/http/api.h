@@ -170,10 +170,6 @@ double lk_api_float(float f);
  * JSON rather than as its 17-digit double. */
 double lk_api_fraction(double x);
 
-/* s copied into arena (a request's: lk_http_req_arena); NULL when out of
- * memory. */
-char *lk_api_strdup(struct lk_arena *arena, const char *s);
-
 /* A request field wherever the client put it: a form field (urlencoded or
  * multipart, not a file), else a JSON object body's member (a string as
  * it is, anything else as compact JSON: true, 5, {"a":1}), else the query

@@ -130,15 +130,6 @@ double lk_api_fraction(double x)
   return round(x * 1e6) / 1e6;
 }
 
-char *lk_api_strdup(struct lk_arena *arena, const char *s)
-{
-  size_t n = strlen(s) + 1;
-  char *p = lk_arena_alloc(arena, n);
-  if(p)
-    memcpy(p, s, n);
-  return p;
-}
-
 static const char *lk_api_json_field(struct lk_http_req *req, const cJSON *v)
 {
   char *text;
@@ -148,7 +139,7 @@ static const char *lk_api_json_field(struct lk_http_req *req, const cJSON *v)
   if(!v || cJSON_IsNull(v))
     return NULL;
   text = cJSON_PrintUnformatted(v);
-  out = text ? lk_api_strdup(lk_http_req_arena(req), text) : NULL;
+  out = text ? lk_arena_strdup(lk_http_req_arena(req), text) : NULL;
   cJSON_free(text);
   return out;
 }

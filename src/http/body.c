@@ -111,10 +111,10 @@ static lk_err lk_http_part_add(struct lk_http_req *req, const char *key,
   struct lk_http_partnode *n = lk_arena_calloc(req->arena, sizeof *n);
   if(!n)
     return LK_ERR_NOMEM;
-  n->part.name = lk_http_arena_strdup(req->arena, key ? key : "");
-  n->part.filename = filename ? lk_http_arena_strdup(req->arena, filename)
+  n->part.name = lk_arena_strdup(req->arena, key ? key : "");
+  n->part.filename = filename ? lk_arena_strdup(req->arena, filename)
                               : NULL;
-  n->part.content_type = type ? lk_http_arena_strdup(req->arena, type) : NULL;
+  n->part.content_type = type ? lk_arena_strdup(req->arena, type) : NULL;
   if(!n->part.name || (filename && !n->part.filename) ||
      (type && !n->part.content_type))
     return LK_ERR_NOMEM;
@@ -163,8 +163,8 @@ void lk_http_body_begin(struct lk_http_req *req, const char *content_type,
   if(content_length >= 0 && (uint64_t)content_length <= req->max_body)
     hint = (size_t)content_length + 16;
   lk_http_bulk_init(&req->bulk, 2 * req->max_body + LK_HTTP_BULK_SLACK, hint);
-  req->content_type = content_type ? lk_http_arena_strdup(req->arena,
-                                                          content_type)
+  req->content_type = content_type ? lk_arena_strdup(req->arena,
+                                                     content_type)
                                    : NULL;
   req->kind = lk_http_kind_of(content_type);
   if(req->kind != LK_HTTP_BODY_MULTIPART && req->kind != LK_HTTP_BODY_FORM) {

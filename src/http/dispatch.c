@@ -212,7 +212,7 @@ enum MHD_Result lk_http_on_headers(struct lk_http_req *req,
   struct lk_http_server *srv = req->srv;
   int status = 0;
   int64_t len;
-  req->method = lk_http_arena_strdup(req->arena, method);
+  req->method = lk_arena_strdup(req->arena, method);
   if(!req->method)
     return MHD_NO;
   req->max_body = srv->cfg.max_body;

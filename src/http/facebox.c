@@ -267,7 +267,7 @@ lk_err lk_fb_meta(struct lk_http_req *req, const char *id,
                       cJSON_CreateString(id));
   text = o ? cJSON_PrintUnformatted(o) : NULL;
   cJSON_Delete(o);
-  *meta = text ? lk_api_strdup(lk_http_req_arena(req), text) : NULL;
+  *meta = text ? lk_arena_strdup(lk_http_req_arena(req), text) : NULL;
   cJSON_free(text);
   return *meta ? LK_OK : LK_ERR_NOMEM;
 }
@@ -290,7 +290,7 @@ static const char *lk_fb_id_of(const char *meta, const char *person,
     cJSON_Delete(o);
     return person;
   }
-  id = lk_api_strdup(arena, v->valuestring);
+  id = lk_arena_strdup(arena, v->valuestring);
   cJSON_Delete(o);
   *named = 1;
   return id;

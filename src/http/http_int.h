@@ -127,7 +127,6 @@ struct lk_http_req *lk_http_req_create(struct lk_http_server *srv,
                                        const char *uri, size_t arena_bytes);
 void lk_http_req_destroy(struct lk_http_req *req);
 void lk_http_req_fail(struct lk_http_req *req, int status, const char *msg);
-char *lk_http_arena_strdup(struct lk_arena *a, const char *s);
 
 /* body.c: content_length is -1 when unknown (chunked). The first failure is
  * recorded with lk_http_req_fail; later data is then ignored. */

@@ -461,7 +461,7 @@ static int lk_nat_metadata(struct lk_http_req *req, struct lk_http_resp *resp,
   else if(strlen(text) > LK_STORE_META_MAX)
     lk_nat_fail(req, resp, 413, "too_large", "metadata is over %d bytes",
                 LK_STORE_META_MAX);
-  else if(!(*meta = lk_api_strdup(lk_http_req_arena(req), text)))
+  else if(!(*meta = lk_arena_strdup(lk_http_req_arena(req), text)))
     lk_nat_fail_err(req, resp, LK_ERR_NOMEM, NULL);
   else
     answered = 0;

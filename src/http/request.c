@@ -10,26 +10,6 @@
 
 #include <string.h>
 
-char *lk_http_arena_strdup(struct lk_arena *a, const char *s)
-{
-  size_t n = strlen(s) + 1;
-  char *d = lk_arena_alloc(a, n);
-  if(d)
-    memcpy(d, s, n);
-  return d;
-}
-
-static char *lk_http_arena_strndup(struct lk_arena *a, const char *s,
-                                   size_t n)
-{
-  char *d = lk_arena_alloc(a, n + 1);
-  if(d) {
-    memcpy(d, s, n);
-    d[n] = '\0';
-  }
-  return d;
-}
-
 /* Percent-decoding in place; '+' is a space only in query strings. */
 static void lk_http_unescape(char *s, int plus)
 {
@@ -45,7 +25,7 @@ static lk_err lk_http_parse_path(struct lk_http_req *req, const char *raw,
                                  size_t len)
 {
   size_t i, n = 1, start;
-  char *path = lk_http_arena_strndup(req->arena, raw, len);
+  char *path = lk_arena_strndup(req->arena, raw, len);
   if(!path)
     return LK_ERR_NOMEM;
   for(i = 0; i < len; i++)
@@ -57,8 +37,8 @@ static lk_err lk_http_parse_path(struct lk_http_req *req, const char *raw,
   for(i = start; i <= len; i++) {
     if(i < len && raw[i] != '/')
       continue;
-    req->segs[req->n_segs] = lk_http_arena_strndup(req->arena, raw + start,
-                                                   i - start);
+    req->segs[req->n_segs] = lk_arena_strndup(req->arena, raw + start,
+                                              i - start);
     if(!req->segs[req->n_segs])
       return LK_ERR_NOMEM;
     lk_http_unescape(req->segs[req->n_segs++], 0);
@@ -78,9 +58,9 @@ static lk_err lk_http_query_item(struct lk_http_req *req, const char *s,
   struct lk_http_kv *kv = &req->query[req->n_query];
   const char *eq = memchr(s, '=', len);
   size_t klen = eq ? (size_t)(eq - s) : len;
-  char *key = lk_http_arena_strndup(req->arena, s, klen);
-  char *value = eq ? lk_http_arena_strndup(req->arena, eq + 1, len - klen - 1)
-                   : lk_http_arena_strdup(req->arena, "");
+  char *key = lk_arena_strndup(req->arena, s, klen);
+  char *value = eq ? lk_arena_strndup(req->arena, eq + 1, len - klen - 1)
+                   : lk_arena_strdup(req->arena, "");
   if(!key || !value)
     return LK_ERR_NOMEM;
   lk_http_unescape(key, 1);
@@ -219,8 +199,8 @@ lk_err lk_http_req_basic_auth(struct lk_http_req *req, const char **user,
   if(req->conn)
     name = MHD_basic_auth_get_username_password(req->conn, &pass);
   if(name) {
-    *user = lk_http_arena_strdup(req->arena, name);
-    *password = lk_http_arena_strdup(req->arena, pass ? pass : "");
+    *user = lk_arena_strdup(req->arena, name);
+    *password = lk_arena_strdup(req->arena, pass ? pass : "");
     err = *user && *password ? LK_OK : LK_ERR_NOMEM;
   }
   MHD_free(name);

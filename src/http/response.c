@@ -49,7 +49,7 @@ lk_err lk_http_resp_json(struct lk_http_resp *resp, int status, cJSON *json)
 lk_err lk_http_resp_bytes(struct lk_http_resp *resp, int status,
                           const char *type, const void *data, size_t size)
 {
-  const char *t = type ? lk_http_arena_strdup(resp->req->arena, type) : NULL;
+  const char *t = type ? lk_arena_strdup(resp->req->arena, type) : NULL;
   if(type && !t)
     return LK_ERR_NOMEM;
   return lk_http_resp_set(resp, status, t, data, size);
@@ -79,8 +79,8 @@ lk_err lk_http_resp_header(struct lk_http_resp *resp, const char *name,
   if(!h)
     return LK_ERR_NOMEM;
   h->next = NULL;
-  h->name = lk_http_arena_strdup(a, name);
-  h->value = lk_http_arena_strdup(a, value);
+  h->name = lk_arena_strdup(a, name);
+  h->value = lk_arena_strdup(a, value);
   if(!h->name || !h->value)
     return LK_ERR_NOMEM;
   /* in the order given, as a reader of the wire would expect */

@@ -169,13 +169,13 @@ static lk_err lk_seed_person(struct lk_http_req *req, const char *args,
   user = cJSON_GetObjectItemCaseSensitive(o, "user_name");
   *name = LK_SEED_ANONYMOUS;
   if(cJSON_IsString(id) && id->valuestring[0])
-    *name = lk_api_strdup(lk_http_req_arena(req), id->valuestring);
+    *name = lk_arena_strdup(lk_http_req_arena(req), id->valuestring);
   else if(cJSON_IsNumber(id) && isfinite(id->valuedouble)) {
     snprintf(num, sizeof num, "%.17g", id->valuedouble);
-    *name = lk_api_strdup(lk_http_req_arena(req), num);
+    *name = lk_arena_strdup(lk_http_req_arena(req), num);
   }
   else if(cJSON_IsString(user) && user->valuestring[0])
-    *name = lk_api_strdup(lk_http_req_arena(req), user->valuestring);
+    *name = lk_arena_strdup(lk_http_req_arena(req), user->valuestring);
   cJSON_Delete(o);
   return *name ? LK_OK : LK_ERR_NOMEM;
 }

@@ -524,7 +524,7 @@ static lk_err lk_topk_emit(struct lk_index *ix, struct lk_topk *t,
     m[i].face_id = t->c[i].face;
     m[i].person_id = p->id;
     m[i].distance = sqrtf(t->c[i].d2);
-    m[i].person = lk_store_arena_strdup(a, p->name);
+    m[i].person = lk_arena_strdup(a, p->name);
     if(!m[i].person)
       return LK_ERR_NOMEM;
   }

@@ -245,7 +245,7 @@ lk_err lk_store_person_get(struct lk_store *st, const char *name,
   err = st->be->person_find(db, name, p);
   lk_store_reader_put(st, db);
   if(!err) {
-    p->name = lk_store_arena_strdup(arena, name);
+    p->name = lk_arena_strdup(arena, name);
     err = p->name ? LK_OK : LK_ERR_NOMEM;
   }
   return err;

@@ -179,11 +179,3 @@ lk_err lk_store_check_sha256(const char *hex, int allow_empty, char *out)
   return LK_OK;
 }
 
-char *lk_store_arena_strdup(struct lk_arena *a, const char *s)
-{
-  size_t n = strlen(s) + 1;
-  char *d = lk_arena_alloc(a, n);
-  if(d)
-    memcpy(d, s, n);
-  return d;
-}

@@ -158,6 +158,4 @@ lk_err lk_store_check_path(const char *path);
 lk_err lk_store_check_sha256(const char *hex, int allow_empty, char *out);
 int lk_store_utf8_valid(const char *s, size_t len);
 
-char *lk_store_arena_strdup(struct lk_arena *a, const char *s);
-
 #endif

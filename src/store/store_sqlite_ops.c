@@ -90,7 +90,7 @@ static lk_err lk_sql_text_col(sqlite3_stmt *st, int col, struct lk_arena *a,
       return LK_OK;
     return LK_ERR_NOMEM;
   }
-  *out = lk_store_arena_strdup(a, t);
+  *out = lk_arena_strdup(a, t);
   return *out ? LK_OK : LK_ERR_NOMEM;
 }
 
