@@ -15,7 +15,7 @@ static lk_err lk_dt_fail(char *why, const char *fmt, ...)
   va_list ap;
   if(why) {
     va_start(ap, fmt);
-    vsnprintf(why, LK_DT_ERRMAX, fmt, ap);
+    vsnprintf(why, LK_DT_FRIGATE_ERRMAX, fmt, ap);
     va_end(ap);
   }
   return LK_ERR_INVAL;
@@ -43,7 +43,7 @@ static double lk_dt_num(const cJSON *o, const char *key)
 }
 
 static lk_err lk_dt_zones(const cJSON *o, struct lk_arena *a,
-                          struct lk_dt_event *ev)
+                          struct lk_dt_frigate_event *ev)
 {
   const cJSON *z = cJSON_GetObjectItemCaseSensitive(o, "current_zones"), *e;
   int n = cJSON_IsArray(z) ? cJSON_GetArraySize(z) : 0;
@@ -69,7 +69,8 @@ static const char *lk_dt_sub_label(const cJSON *o, struct lk_arena *a)
   return cJSON_IsString(v) ? lk_arena_strdup(a, v->valuestring) : NULL;
 }
 
-static lk_err lk_dt_event_type(const cJSON *root, struct lk_dt_event *ev,
+static lk_err lk_dt_frigate_type(const cJSON *root,
+                                 struct lk_dt_frigate_event *ev,
                                char *why)
 {
   const cJSON *t = cJSON_GetObjectItemCaseSensitive(root, "type");
@@ -79,15 +80,15 @@ static lk_err lk_dt_event_type(const cJSON *root, struct lk_dt_event *ev,
     return lk_dt_fail(why, "event without a type");
   for(i = 0; i < 3; i++) {
     if(!strcmp(t->valuestring, names[i])) {
-      ev->type = (enum lk_dt_event_type)i;
+      ev->type = (enum lk_dt_frigate_type)i;
       return LK_OK;
     }
   }
   return lk_dt_fail(why, "unknown event type '%.64s'", t->valuestring);
 }
 
-static lk_err lk_dt_event_object(const cJSON *o, struct lk_arena *a,
-                                 struct lk_dt_event *ev, char *why)
+static lk_err lk_dt_frigate_object(const cJSON *o, struct lk_arena *a,
+                                 struct lk_dt_frigate_event *ev, char *why)
 {
   const cJSON *snap = cJSON_GetObjectItemCaseSensitive(o, "has_snapshot");
   int bad = 0;
@@ -107,8 +108,9 @@ static lk_err lk_dt_event_object(const cJSON *o, struct lk_arena *a,
   return lk_dt_zones(o, a, ev);
 }
 
-lk_err lk_dt_event_parse(const void *json, size_t len, struct lk_arena *arena,
-                         struct lk_dt_event *ev, char *why)
+lk_err lk_dt_frigate_parse(const void *json, size_t len,
+                           struct lk_arena *arena,
+                         struct lk_dt_frigate_event *ev, char *why)
 {
   cJSON *root = cJSON_ParseWithLength(json, len);
   const cJSON *o;
@@ -119,14 +121,14 @@ lk_err lk_dt_event_parse(const void *json, size_t len, struct lk_arena *arena,
     cJSON_Delete(root);
     return lk_dt_fail(why, "not a JSON object");
   }
-  err = lk_dt_event_type(root, ev, why);
+  err = lk_dt_frigate_type(root, ev, why);
   o = cJSON_GetObjectItemCaseSensitive(root, "after");
   if(!cJSON_IsObject(o))
     o = cJSON_GetObjectItemCaseSensitive(root, "before");
   if(!err && !cJSON_IsObject(o))
     err = lk_dt_fail(why, "event without an after or before object");
   if(!err)
-    err = lk_dt_event_object(o, arena, ev, why);
+    err = lk_dt_frigate_object(o, arena, ev, why);
   cJSON_Delete(root);
   return err;
 }
@@ -183,8 +185,8 @@ static const char *lk_dt_printf(struct lk_arena *a, const char *fmt, ...)
 /* Zones bind only the cameras they name: an event of another camera
  * passes (Double Take refused it, which made zones unusable with more
  * than one camera). */
-static int lk_dt_zone_ok(const struct lk_dt_event *ev,
-                         const struct lk_dt_filter *f)
+static int lk_dt_zone_ok(const struct lk_dt_frigate_event *ev,
+                         const struct lk_dt_frigate_filter *f)
 {
   int i, k, named = 0;
   for(i = 0; i < f->n_zones; i++) {
@@ -198,13 +200,13 @@ static int lk_dt_zone_ok(const struct lk_dt_event *ev,
   return !named;
 }
 
-const char *lk_dt_event_check(const struct lk_dt_event *ev,
-                              const struct lk_dt_filter *f,
+const char *lk_dt_frigate_check(const struct lk_dt_frigate_event *ev,
+                              const struct lk_dt_frigate_filter *f,
                               struct lk_arena *arena)
 {
   static const char *const person[] = { "person", NULL };
   const char *const *labels = f->labels ? f->labels : person;
-  if(ev->type == LK_DT_EVENT_END)
+  if(ev->type == LK_DT_FRIGATE_END)
     return lk_dt_printf(arena, "%s - skip processing on end events", ev->id);
   if(f->cameras && !lk_dt_listed(f->cameras, ev->camera))
     return lk_dt_printf(arena, "%s - %s not on approved list", ev->id,
@@ -269,7 +271,8 @@ static int lk_dt_base(char *buf, size_t size, size_t *at, const char *base)
 }
 
 int lk_dt_frigate_url(char *buf, size_t size, const char *base,
-                      const struct lk_dt_event *ev, enum lk_dt_image what,
+                      const struct lk_dt_frigate_event *ev,
+                      enum lk_dt_frigate_image what,
                       int height, int crop)
 {
   char tail[64];
@@ -277,7 +280,7 @@ int lk_dt_frigate_url(char *buf, size_t size, const char *base,
   int bad;
   if(!size || lk_dt_base(buf, size, &at, base))
     return -1;
-  if(what == LK_DT_SNAPSHOT) {
+  if(what == LK_DT_FRIGATE_SNAPSHOT) {
     snprintf(tail, sizeof tail, "/snapshot.jpg?h=%d%s", height,
              crop ? "&crop=1" : "");
     bad = lk_dt_append(buf, size, &at, "/api/events/") ||

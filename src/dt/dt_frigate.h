@@ -7,10 +7,10 @@
  * Threads: everything here is reentrant; a parsed event lives in the
  * caller's arena.
  *
- *   struct lk_dt_event ev;
- *   err = lk_dt_event_parse(payload, len, arena, &ev, why);
- *   skip = lk_dt_event_check(&ev, &filter, arena);   NULL: process it
- *   lk_dt_frigate_url(buf, size, base, &ev, LK_DT_SNAPSHOT, 500, 1);
+ *   struct lk_dt_frigate_event ev;
+ *   err = lk_dt_frigate_parse(payload, len, arena, &ev, why);
+ *   skip = lk_dt_frigate_check(&ev, &filter, arena);   NULL: process it
+ *   lk_dt_frigate_url(buf, size, base, &ev, LK_DT_FRIGATE_SNAPSHOT, 500, 1);
  *   err = lk_dt_frigate_sub_label(NULL, base, ev.id, "ada", 0.91, why);
  */
 #ifndef LK_DT_FRIGATE_H
@@ -22,14 +22,16 @@
 #include "base/mem.h"
 #include "fetch/fetch.h"
 
-#define LK_DT_ERRMAX 256
+#define LK_DT_FRIGATE_ERRMAX 256
 #define LK_DT_SUB_LABEL_MAX 100     /* Frigate's limit (0.13+) */
 
-enum lk_dt_event_type { LK_DT_EVENT_NEW, LK_DT_EVENT_UPDATE, LK_DT_EVENT_END };
+enum lk_dt_frigate_type {
+  LK_DT_FRIGATE_NEW, LK_DT_FRIGATE_UPDATE, LK_DT_FRIGATE_END
+};
 
 /* What Double Take reads of an event: after (else before). */
-struct lk_dt_event {
-  enum lk_dt_event_type type;
+struct lk_dt_frigate_event {
+  enum lk_dt_frigate_type type;
   const char *id;             /* "1607123955.475377-mxklsc" */
   const char *camera;
   const char *label;          /* "person" */
@@ -45,20 +47,21 @@ struct lk_dt_event {
  * that is not such an event: not JSON, no type, an unknown type, no
  * after/before object, no id or camera, ids or names that are not
  * strings. Strings are copied into arena. */
-lk_err lk_dt_event_parse(const void *json, size_t len, struct lk_arena *arena,
-                         struct lk_dt_event *ev, char *why);
+lk_err lk_dt_frigate_parse(const void *json, size_t len,
+                           struct lk_arena *arena,
+                         struct lk_dt_frigate_event *ev, char *why);
 
 /* Which events are processed (config: frigate.labels, frigate.cameras,
  * frigate.zones, frigate.min_area). NULL lists allow everything; labels
  * NULL means Double Take's default, person. */
-struct lk_dt_zone {
+struct lk_dt_frigate_zone {
   const char *camera;
   const char *zone;
 };
-struct lk_dt_filter {
+struct lk_dt_frigate_filter {
   const char *const *labels;      /* NULL-terminated */
   const char *const *cameras;     /* NULL-terminated, or NULL: any */
-  const struct lk_dt_zone *zones; /* n_zones of them, or none: any */
+  const struct lk_dt_frigate_zone *zones; /* n_zones of them, or none: any */
   int n_zones;
   double min_area;                /* 0: any */
 };
@@ -69,18 +72,19 @@ struct lk_dt_filter {
  * <label> label not in (person)", "skipping object area smaller than N
  * (A)". Unlike Double Take, an update while another event is processing
  * is not refused: each event is handled on its own. */
-const char *lk_dt_event_check(const struct lk_dt_event *ev,
-                              const struct lk_dt_filter *f,
+const char *lk_dt_frigate_check(const struct lk_dt_frigate_event *ev,
+                              const struct lk_dt_frigate_filter *f,
                               struct lk_arena *arena);
 
-enum lk_dt_image { LK_DT_SNAPSHOT, LK_DT_LATEST };
+enum lk_dt_frigate_image { LK_DT_FRIGATE_SNAPSHOT, LK_DT_FRIGATE_LATEST };
 
 /* The URL Double Take polls: <base>/api/events/<id>/snapshot.jpg?h=H
  * (&crop=1 when crop) or <base>/api/<camera>/latest.jpg?h=H. base is
  * Frigate's URL from the config (a trailing slash is fine); id and camera
  * are percent-encoded. The length, or -1 when it does not fit. */
 int lk_dt_frigate_url(char *buf, size_t size, const char *base,
-                      const struct lk_dt_event *ev, enum lk_dt_image what,
+                      const struct lk_dt_frigate_event *ev,
+                      enum lk_dt_frigate_image what,
                       int height, int crop);
 
 /* POST <base>/api/events/<id>/sub_label {"subLabel":name,"subLabelScore":

@@ -24,11 +24,11 @@ static struct fake_frigate frigate;
 
 static void test_parse(void)
 {
-  struct lk_dt_event ev;
-  char why[LK_DT_ERRMAX] = "";
-  CHECK_MSG(lk_dt_event_parse(event_json, strlen(event_json), arena, &ev,
+  struct lk_dt_frigate_event ev;
+  char why[LK_DT_FRIGATE_ERRMAX] = "";
+  CHECK_MSG(lk_dt_frigate_parse(event_json, strlen(event_json), arena, &ev,
                               why) == LK_OK, "%s", why);
-  CHECK(ev.type == LK_DT_EVENT_UPDATE);
+  CHECK(ev.type == LK_DT_FRIGATE_UPDATE);
   CHECK(!strcmp(ev.id, "1607123955.475377-mxklsc"));
   CHECK(!strcmp(ev.camera, "front_door") && !strcmp(ev.label, "person"));
   CHECK(ev.area == 40096 && ev.has_snapshot);
@@ -41,17 +41,17 @@ static void test_parse(void)
     const char *j = "{\"type\":\"new\",\"before\":{\"id\":\"e1\","
                     "\"camera\":\"back\",\"label\":\"person\","
                     "\"sub_label\":\"Ada\"}}";
-    CHECK(lk_dt_event_parse(j, strlen(j), arena, &ev, why) == LK_OK);
-    CHECK(ev.type == LK_DT_EVENT_NEW && !strcmp(ev.id, "e1"));
+    CHECK(lk_dt_frigate_parse(j, strlen(j), arena, &ev, why) == LK_OK);
+    CHECK(ev.type == LK_DT_FRIGATE_NEW && !strcmp(ev.id, "e1"));
     CHECK(!strcmp(ev.sub_label, "Ada") && ev.n_zones == 0 && ev.area == 0);
   }
 }
 
 static void expect_bad(const char *json, const char *needle)
 {
-  struct lk_dt_event ev;
-  char why[LK_DT_ERRMAX] = "";
-  CHECK_MSG(lk_dt_event_parse(json, strlen(json), arena, &ev, why) ==
+  struct lk_dt_frigate_event ev;
+  char why[LK_DT_FRIGATE_ERRMAX] = "";
+  CHECK_MSG(lk_dt_frigate_parse(json, strlen(json), arena, &ev, why) ==
             LK_ERR_INVAL && strstr(why, needle), "%s: '%s'", json, why);
 }
 
@@ -72,13 +72,14 @@ static void test_parse_errors(void)
              "\"label\":[]}}", "not a string");
 }
 
-static const char *event_check(const char *json, const struct lk_dt_filter *f)
+static const char *event_check(const char *json,
+                               const struct lk_dt_frigate_filter *f)
 {
-  struct lk_dt_event ev;
-  char why[LK_DT_ERRMAX];
-  if(lk_dt_event_parse(json, strlen(json), arena, &ev, why))
+  struct lk_dt_frigate_event ev;
+  char why[LK_DT_FRIGATE_ERRMAX];
+  if(lk_dt_frigate_parse(json, strlen(json), arena, &ev, why))
     return "parse failed";
-  return lk_dt_event_check(&ev, f, arena);
+  return lk_dt_frigate_check(&ev, f, arena);
 }
 
 #define EV(type, cam, label, area, zones) \
@@ -89,11 +90,11 @@ static void test_event_checks(void)
 {
   static const char *const cams[] = { "front", "back", NULL };
   static const char *const labels[] = { "person", "cat", NULL };
-  static const struct lk_dt_zone zones[] = {
+  static const struct lk_dt_frigate_zone zones[] = {
     { "front", "porch" }, { "front", "path" }
   };
-  struct lk_dt_filter any = { NULL, NULL, NULL, 0, 0 };
-  struct lk_dt_filter f = { labels, cams, zones, 2, 1000 };
+  struct lk_dt_frigate_filter any = { NULL, NULL, NULL, 0, 0 };
+  struct lk_dt_frigate_filter f = { labels, cams, zones, 2, 1000 };
   const char *r;
 
   CHECK(event_check(EV("new", "garage", "person", 5, "[]"), &any) == NULL);
@@ -103,8 +104,8 @@ static void test_event_checks(void)
   CHECK(r && !strcmp(r, "e9 - garage not on approved list"));
   r = event_check(EV("new", "front", "person", 5000, "[\"yard\"]"), &f);
   CHECK(r && !strcmp(r, "e9 - front zone not on approved list"));
-  CHECK(event_check(EV("update", "front", "person", 5000, "[\"yard\",\"path\"]"),
-              &f) == NULL);
+  CHECK(event_check(EV("update", "front", "person", 5000,
+                       "[\"yard\",\"path\"]"), &f) == NULL);
   /* zones bind only the cameras they name */
   CHECK(event_check(EV("new", "back", "cat", 5000, "[]"), &f) == NULL);
   r = event_check(EV("new", "back", "dog", 5000, "[]"), &f);
@@ -117,33 +118,34 @@ static void test_event_checks(void)
 
 static void test_urls(void)
 {
-  struct lk_dt_event ev;
+  struct lk_dt_frigate_event ev;
   char buf[256], small[40];
   memset(&ev, 0, sizeof ev);
   ev.id = "1607123955.475377-mxklsc";
   ev.camera = "front door/1";
   CHECK(lk_dt_frigate_url(buf, sizeof buf, "http://frigate:5000/", &ev,
-                          LK_DT_SNAPSHOT, 500, 1) > 0);
+                          LK_DT_FRIGATE_SNAPSHOT, 500, 1) > 0);
   CHECK(!strcmp(buf, "http://frigate:5000/api/events/1607123955.475377-mxklsc"
                      "/snapshot.jpg?h=500&crop=1"));
   CHECK(lk_dt_frigate_url(buf, sizeof buf, "http://frigate:5000", &ev,
-                          LK_DT_SNAPSHOT, 800, 0) > 0);
+                          LK_DT_FRIGATE_SNAPSHOT, 800, 0) > 0);
   CHECK(!strcmp(buf, "http://frigate:5000/api/events/1607123955.475377-mxklsc"
                      "/snapshot.jpg?h=800"));
   CHECK(lk_dt_frigate_url(buf, sizeof buf, "http://frigate:5000//", &ev,
-                          LK_DT_LATEST, 500, 1) > 0);
+                          LK_DT_FRIGATE_LATEST, 500, 1) > 0);
   CHECK(!strcmp(buf, "http://frigate:5000/api/front%20door%2F1/latest.jpg"
                      "?h=500"));
   CHECK(lk_dt_frigate_url(small, sizeof small, "http://frigate:5000", &ev,
-                          LK_DT_SNAPSHOT, 500, 1) == -1);
-  CHECK(lk_dt_frigate_url(buf, sizeof buf, "", &ev, LK_DT_LATEST, 500, 0) ==
+                          LK_DT_FRIGATE_SNAPSHOT, 500, 1) == -1);
+  CHECK(lk_dt_frigate_url(buf, sizeof buf, "", &ev, LK_DT_FRIGATE_LATEST,
+                          500, 0) ==
         -1);
 }
 
 static void test_fake_frigate_images(void)
 {
   struct fake_frigate *ff = &frigate;
-  struct lk_dt_event ev;
+  struct lk_dt_frigate_event ev;
   struct lk_fetch_policy p = lk_fetch_default_policy();
   unsigned char *data = NULL;
   char url[256], why[LK_FETCH_ERRMAX];
@@ -153,13 +155,15 @@ static void test_fake_frigate_images(void)
   ev.camera = "front";
   ff->image = (const unsigned char *)"\xff\xd8\xff fake jpeg";
   ff->image_len = 13;
-  CHECK(lk_dt_frigate_url(url, sizeof url, ff->url, &ev, LK_DT_SNAPSHOT, 500,
+  CHECK(lk_dt_frigate_url(url, sizeof url, ff->url, &ev,
+                          LK_DT_FRIGATE_SNAPSHOT, 500,
                           1) > 0);
   CHECK(lk_fetch_trusted(&p, NULL, url, &data, &len, NULL, why) == LK_OK);
   CHECK(len == 13 && !memcmp(data, ff->image, 13));
   CHECK(ff->snapshots == 1 && !strcmp(ff->last_query, "h=500 crop=1"));
   lk_free(data);
-  CHECK(lk_dt_frigate_url(url, sizeof url, ff->url, &ev, LK_DT_LATEST, 320,
+  CHECK(lk_dt_frigate_url(url, sizeof url, ff->url, &ev,
+                          LK_DT_FRIGATE_LATEST, 320,
                           0) > 0);
   ff->status = 500;
   CHECK(lk_fetch_trusted(&p, NULL, url, &data, &len, NULL, why) ==
@@ -171,7 +175,7 @@ static void test_fake_frigate_images(void)
 static void test_sub_label(void)
 {
   struct fake_frigate *ff = &frigate;
-  char why[LK_DT_ERRMAX] = "", longname[300];
+  char why[LK_DT_FRIGATE_ERRMAX] = "", longname[300];
   size_t i;
   CHECK_MSG(lk_dt_frigate_sub_label(NULL, ff->url, "e1", "Ada Lovelace",
                                     0.91234, why) == LK_OK, "%s", why);
