@@ -336,10 +336,12 @@ lk_err lk_dt_frigate_sub_label(const struct lk_fetch_policy *policy,
   cJSON_Delete(o);
   if(!text)
     return LK_ERR_NOMEM;
+  memset(&body, 0, sizeof body);
   body.content_type = "application/json";
   body.data = text;
   body.len = strlen(text);
-  err = lk_fetch_trusted_post(policy, NULL, url, &body, NULL, NULL, why);
+  err = lk_fetch_trusted_send(policy, NULL, url, &body, NULL, NULL, NULL,
+                              why);
   cJSON_free(text);
   return err;
 }

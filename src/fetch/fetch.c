@@ -224,25 +224,45 @@ static CURLcode lk_fetch_setup_guard(struct lk_fetch_job *job)
   return rc;
 }
 
+/* Content-Type and the caller's header lines. */
+static CURLcode lk_fetch_setup_headers(struct lk_fetch_job *job)
+{
+  const struct lk_fetch_body *b = job->body;
+  struct curl_slist *l;
+  char line[256];
+  size_t i;
+  if(b->content_type) {
+    snprintf(line, sizeof line, "Content-Type: %s", b->content_type);
+    if(!(l = curl_slist_append(job->headers, line)))
+      return CURLE_OUT_OF_MEMORY;
+    job->headers = l;
+  }
+  for(i = 0; b->headers && b->headers[i]; i++) {
+    if(!(l = curl_slist_append(job->headers, b->headers[i])))
+      return CURLE_OUT_OF_MEMORY;
+    job->headers = l;
+  }
+  return job->headers ? curl_easy_setopt(job->curl, CURLOPT_HTTPHEADER,
+                                         job->headers) : CURLE_OK;
+}
+
 static CURLcode lk_fetch_setup_body(struct lk_fetch_job *job)
 {
   const struct lk_fetch_body *b = job->body;
-  char line[256];
-  CURLcode rc;
-  snprintf(line, sizeof line, "Content-Type: %s",
-           b->content_type ? b->content_type : "application/octet-stream");
-  job->headers = curl_slist_append(NULL, line);
-  if(!job->headers)
-    return CURLE_OUT_OF_MEMORY;
-  rc = curl_easy_setopt(job->curl, CURLOPT_HTTPHEADER, job->headers);
+  const char *method = b->method ? b->method : "POST";
+  CURL *c = job->curl;
+  CURLcode rc = lk_fetch_setup_headers(job);
+  if(!rc && b->content_type)
+    rc = curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)b->len);
+  if(!rc && b->content_type)  /* not COPYPOSTFIELDS: the caller's bytes
+                                 outlive the call */
+    rc = curl_easy_setopt(c, CURLOPT_POSTFIELDS, b->len ? b->data : "");
+  if(!rc && strcmp(method, "POST"))
+    rc = curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
   if(!rc)
-    rc = curl_easy_setopt(job->curl, CURLOPT_POSTFIELDSIZE_LARGE,
-                          (curl_off_t)b->len);
-  if(!rc)  /* not COPYPOSTFIELDS: the caller's bytes outlive the call */
-    rc = curl_easy_setopt(job->curl, CURLOPT_POSTFIELDS,
-                          b->len ? b->data : "");
-  if(!rc)
-    rc = curl_easy_setopt(job->curl, CURLOPT_FOLLOWLOCATION, 0L);
+    rc = curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+  if(!rc && b->any_status)  /* read the answer whatever its status */
+    rc = curl_easy_setopt(c, CURLOPT_FAILONERROR, 0L);
   return rc;
 }
 
@@ -338,7 +358,8 @@ static lk_err lk_fetch_status(struct lk_fetch_job *job, char *why)
 {
   long status = 0;
   curl_easy_getinfo(job->curl, CURLINFO_RESPONSE_CODE, &status);
-  if(status >= 200 && status < 300)
+  job->status = status;
+  if((status >= 200 && status < 300) || (job->body && job->body->any_status))
     return LK_OK;
   return lk_fetch_fail(why, LK_ERR_IO, "HTTP %ld", status);
 }
@@ -404,7 +425,7 @@ static lk_err lk_fetch_take(struct lk_fetch_job *job, unsigned char **data,
 
 static lk_err lk_fetch_run(const struct lk_fetch_policy *p,
                            const struct lk_fetch_auth *auth, int guarded,
-                           const struct lk_fetch_body *body,
+                           const struct lk_fetch_body *body, long *status,
                            const char *url, unsigned char **data, size_t *len,
                            char **content_type, char *why)
 {
@@ -432,6 +453,8 @@ static lk_err lk_fetch_run(const struct lk_fetch_policy *p,
     goto out;
   }
   err = lk_fetch_result(&job, curl_easy_perform(job.curl), why);
+  if(status)
+    *status = job.status;
   if(!err)
     err = lk_fetch_take(&job, data, len, content_type, why);
 out:
@@ -444,7 +467,7 @@ out:
 
 static lk_err lk_fetch_start(const struct lk_fetch_policy *p,
                              const struct lk_fetch_auth *auth, int guarded,
-                             const struct lk_fetch_body *body,
+                             const struct lk_fetch_body *body, long *status,
                              const char *url, unsigned char **data,
                              size_t *len, char **content_type, char *why)
 {
@@ -465,8 +488,8 @@ static lk_err lk_fetch_start(const struct lk_fetch_policy *p,
   if(!err)
     err = lk_auth_check(auth, why);
   if(!err)
-    err = lk_fetch_run(p, auth, guarded, body, url, data, len, content_type,
-                       why);
+    err = lk_fetch_run(p, auth, guarded, body, status, url, data, len,
+                       content_type, why);
   return err;
 }
 
@@ -474,7 +497,8 @@ lk_err lk_fetch_url(const struct lk_fetch_policy *p, const char *url,
                     unsigned char **data, size_t *len, char **content_type,
                     char *why)
 {
-  return lk_fetch_start(p, NULL, 1, NULL, url, data, len, content_type, why);
+  return lk_fetch_start(p, NULL, 1, NULL, NULL, url, data, len, content_type,
+                        why);
 }
 
 lk_err lk_fetch_trusted(const struct lk_fetch_policy *p,
@@ -482,20 +506,41 @@ lk_err lk_fetch_trusted(const struct lk_fetch_policy *p,
                         unsigned char **data, size_t *len,
                         char **content_type, char *why)
 {
-  return lk_fetch_start(p, auth, 0, NULL, url, data, len, content_type, why);
+  return lk_fetch_start(p, auth, 0, NULL, NULL, url, data, len, content_type,
+                        why);
 }
 
-lk_err lk_fetch_trusted_post(const struct lk_fetch_policy *p,
+/* No line breaks where they would start a header of their own. */
+static lk_err lk_fetch_body_check(const struct lk_fetch_body *b, char *why)
+{
+  size_t i;
+  lk_err err = LK_OK;
+  if(b->method)
+    err = lk_header_safe("method", b->method, why);
+  if(!err && b->content_type)
+    err = lk_header_safe("content type", b->content_type, why);
+  for(i = 0; !err && b->headers && b->headers[i]; i++)
+    err = lk_header_safe("header", b->headers[i], why);
+  return err;
+}
+
+lk_err lk_fetch_trusted_send(const struct lk_fetch_policy *p,
                              const struct lk_fetch_auth *auth,
                              const char *url, const struct lk_fetch_body *body,
-                             unsigned char **data, size_t *len, char *why)
+                             long *status, unsigned char **data, size_t *len,
+                             char *why)
 {
   unsigned char *answer = NULL;
   size_t n = 0;
   lk_err err;
-  if(!body || (body->len && !body->data))
-    return lk_fetch_fail(why, LK_ERR_INVAL, "no body to send");
-  err = lk_fetch_start(p, auth, 0, body, url, &answer, &n, NULL, why);
+  if(status)
+    *status = 0;
+  if(!body || (body->content_type && body->len && !body->data))
+    return lk_fetch_fail(why, LK_ERR_INVAL, "no request to send");
+  err = lk_fetch_body_check(body, why);
+  if(err)
+    return err;
+  err = lk_fetch_start(p, auth, 0, body, status, url, &answer, &n, NULL, why);
   if(data && len && !err) {
     *data = answer;
     *len = n;

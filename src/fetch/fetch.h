@@ -96,22 +96,28 @@ lk_err lk_fetch_trusted(const struct lk_fetch_policy *p,
                         unsigned char **data, size_t *len,
                         char **content_type, char *why);
 
-/* A request body: POST instead of GET. */
+/* A request other than a plain GET, to an admin-configured server. */
 struct lk_fetch_body {
-  const char *content_type;   /* "application/json" */
+  const char *method;          /* NULL: "POST"; "DELETE", "PUT", ... */
+  const char *content_type;    /* NULL: no body (data and len unused) */
   const void *data;
   size_t len;
+  const char *const *headers;  /* NULL, or NULL-terminated "Name: value" */
+  /* 0: a 4xx/5xx answer is LK_ERR_IO "HTTP 400". 1: any answer is LK_OK
+   * with its status and body (CompreFace's {"code":28} is an answer). */
+  int any_status;
 };
 
-/* lk_fetch_trusted with a body, POSTed (Frigate's sub_label, Gotify and
- * Telegram notifications); *data gets the answer's body as for GET (may
- * be NULL with len NULL when the caller does not want it). A 4xx/5xx
- * answer is LK_ERR_IO "HTTP 400". Redirects are not followed: a POST's
- * body does not travel with one. */
-lk_err lk_fetch_trusted_post(const struct lk_fetch_policy *p,
+/* lk_fetch_trusted with a method, headers and maybe a body (Frigate's
+ * sub_label, Gotify and Telegram, remote detectors); *status (may be
+ * NULL) gets the answer's HTTP status, *data its body as for GET (data
+ * and len may be NULL when not wanted). Redirects are not followed: a
+ * request's body does not travel with one (a 3xx is "HTTP 302"). */
+lk_err lk_fetch_trusted_send(const struct lk_fetch_policy *p,
                              const struct lk_fetch_auth *auth,
                              const char *url, const struct lk_fetch_body *body,
-                             unsigned char **data, size_t *len, char *why);
+                             long *status, unsigned char **data, size_t *len,
+                             char *why);
 
 /* The guard's part that needs no network: parse url with curl's URL API,
  * check the scheme and, when the host is an IP literal in any spelling

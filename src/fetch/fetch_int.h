@@ -19,8 +19,9 @@ struct lk_fetch_job {
   int denied;               /* the guard refused an address ... */
   char denied_why[LK_FETCH_ERRMAX];   /* ... and said why */
   char errbuf[CURL_ERROR_SIZE];       /* curl's own text, for the log */
-  const struct lk_fetch_body *body;   /* NULL: GET; else POST this */
-  struct curl_slist *headers;         /* the body's Content-Type */
+  const struct lk_fetch_body *body;   /* NULL: GET; else this request */
+  struct curl_slist *headers;         /* Content-Type and the body's */
+  long status;                        /* the answer's HTTP status */
 };
 
 /* snprintf into why (when not NULL) and return err. */

@@ -179,34 +179,61 @@ static void test_trusted(void)
   got_free(&g);
 }
 
-/* POST with a body to an admin-configured URL: the body and its type
- * arrive; 4xx is an error; no redirect is followed. */
-static void test_trusted_post(void)
+/* A request with a body to an admin-configured URL: the body, its type
+ * and extra headers arrive; 4xx is an error unless any_status; no redirect
+ * is followed; header injection is refused. */
+static void test_trusted_send(void)
 {
-  struct lk_fetch_body b = { "application/json", "{\"subLabel\":\"ada\"}",
-                             19 };
+  static const char *const hdrs[] = { "x-api-key: k3y", NULL };
+  static const char *const evil[] = { "x: 1\r\nHost: evil", NULL };
+  struct lk_fetch_body b;
   unsigned char *data = NULL;
   size_t len = 0;
+  long status = 0;
   char url[128], why[LK_FETCH_ERRMAX] = "";
+
+  memset(&b, 0, sizeof b);
+  b.content_type = "application/json";
+  b.data = "{\"subLabel\":\"ada\"}";
+  b.len = 19;
   snprintf(url, sizeof url, "%s/echo-post", base);
-  CHECK_MSG(lk_fetch_trusted_post(NULL, NULL, url, &b, &data, &len, why) ==
-            LK_OK, "%s", why);
-  CHECK(data && !strcmp((char *)data,
-                        "application/json|{\"subLabel\":\"ada\"}"));
+  CHECK_MSG(lk_fetch_trusted_send(NULL, NULL, url, &b, &status, &data, &len,
+                                  why) == LK_OK, "%s", why);
+  CHECK(status == 200 && data &&
+        !strcmp((char *)data, "application/json|{\"subLabel\":\"ada\"}"));
   lk_free(data);
   b.len = 0;
-  CHECK(lk_fetch_trusted_post(NULL, NULL, url, &b, NULL, NULL, why) ==
+  CHECK(lk_fetch_trusted_send(NULL, NULL, url, &b, NULL, NULL, NULL, why) ==
         LK_OK);
   snprintf(url, sizeof url, "%s/status/400", base);
   b.len = 19;
-  CHECK(lk_fetch_trusted_post(NULL, NULL, url, &b, NULL, NULL, why) ==
-        LK_ERR_IO && !strcmp(why, "HTTP 400"));
+  CHECK(lk_fetch_trusted_send(NULL, NULL, url, &b, &status, NULL, NULL,
+                              why) == LK_ERR_IO && !strcmp(why, "HTTP 400"));
+  CHECK(status == 400);
+  b.any_status = 1;
+  CHECK(lk_fetch_trusted_send(NULL, NULL, url, &b, &status, &data, &len,
+                              why) == LK_OK);
+  CHECK(status == 400 && len == 11 && !strcmp((char *)data, "status body"));
+  lk_free(data);
+  b.any_status = 0;
   snprintf(url, sizeof url, "%s/redir?to=/echo-post", base);
-  CHECK(lk_fetch_trusted_post(NULL, NULL, url, &b, NULL, NULL, why) ==
+  CHECK(lk_fetch_trusted_send(NULL, NULL, url, &b, NULL, NULL, NULL, why) ==
         LK_ERR_IO && !strcmp(why, "HTTP 302"));
-  CHECK(lk_fetch_trusted_post(NULL, NULL, url, NULL, NULL, NULL, why) ==
+  /* DELETE with a header and no body */
+  memset(&b, 0, sizeof b);
+  b.method = "DELETE";
+  b.headers = hdrs;
+  snprintf(url, sizeof url, "%s/echo-req", base);
+  CHECK(lk_fetch_trusted_send(NULL, NULL, url, &b, &status, &data, &len,
+                              why) == LK_OK);
+  CHECK(status == 200 && data && !strcmp((char *)data, "DELETE k3y"));
+  lk_free(data);
+  b.headers = evil;
+  CHECK(lk_fetch_trusted_send(NULL, NULL, url, &b, NULL, NULL, NULL, why) ==
         LK_ERR_INVAL);
-  CHECK_MSG(lk_mem_in_use() == mem0, "%zu bytes left after a POST",
+  CHECK(lk_fetch_trusted_send(NULL, NULL, url, NULL, NULL, NULL, NULL,
+                              why) == LK_ERR_INVAL);
+  CHECK_MSG(lk_mem_in_use() == mem0, "%zu bytes left after a send",
             lk_mem_in_use() - mem0);
 }
 
@@ -533,7 +560,7 @@ int main(void)
   RUN(test_allow_list_cidr);
   RUN(test_allow_list_host);
   RUN(test_trusted);
-  RUN(test_trusted_post);
+  RUN(test_trusted_send);
   RUN(test_size_limits);
   RUN(test_timeouts);
   RUN(test_http_status);

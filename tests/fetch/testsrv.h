@@ -18,6 +18,7 @@
  *   POST /echo-post        body = "<Content-Type>|<request body>"
  *   POST /status/S         status S (the body read first)
  *   POST /redir?to=URL     302 Location: URL
+ *   ANY /echo-req          body = "<METHOD> <x-api-key header or ->"
  */
 #ifndef LK_TESTSRV_H
 #define LK_TESTSRV_H
@@ -286,7 +287,7 @@ static void tsrv_post(int fd, const char *path, const char *req, int len)
 static void *tsrv_conn(void *arg)
 {
   int fd = (int)(intptr_t)arg;
-  char req[8192], path[2048];
+  char req[8192], path[2048], method[16];
   int len = tsrv_read_request(fd, req, sizeof req);
   if(len > 0 && sscanf(req, "GET %2047s HTTP/1.1", path) == 1) {
     atomic_fetch_add(&tsrv_requests, 1);
@@ -294,6 +295,13 @@ static void *tsrv_conn(void *arg)
   } else if(len > 0 && sscanf(req, "POST %2047s HTTP/1.1", path) == 1) {
     atomic_fetch_add(&tsrv_requests, 1);
     tsrv_post(fd, path, req, len);
+  } else if(len > 0 && sscanf(req, "%15s %2047s HTTP/1.1", method, path) == 2
+            && !strcmp(path, "/echo-req")) {
+    char key[256], out[300];
+    atomic_fetch_add(&tsrv_requests, 1);
+    tsrv_header(req, "x-api-key", key, sizeof key);
+    snprintf(out, sizeof out, "%s %s", method, key);
+    tsrv_reply(fd, 200, "", out);
   }
   close(fd);
   atomic_fetch_sub(&tsrv_active, 1);
