@@ -43,7 +43,7 @@ static double lk_dt_num(const cJSON *o, const char *key)
 }
 
 static lk_err lk_dt_zones(const cJSON *o, struct lk_arena *a,
-                          struct lk_dt_frigate_event *ev)
+                          struct lk_dt_object *ev)
 {
   const cJSON *z = cJSON_GetObjectItemCaseSensitive(o, "current_zones"), *e;
   int n = cJSON_IsArray(z) ? cJSON_GetArraySize(z) : 0;
@@ -70,7 +70,7 @@ static const char *lk_dt_sub_label(const cJSON *o, struct lk_arena *a)
 }
 
 static lk_err lk_dt_frigate_type(const cJSON *root,
-                                 struct lk_dt_frigate_event *ev,
+                                 struct lk_dt_object *ev,
                                char *why)
 {
   const cJSON *t = cJSON_GetObjectItemCaseSensitive(root, "type");
@@ -88,7 +88,7 @@ static lk_err lk_dt_frigate_type(const cJSON *root,
 }
 
 static lk_err lk_dt_frigate_object(const cJSON *o, struct lk_arena *a,
-                                 struct lk_dt_frigate_event *ev, char *why)
+                                 struct lk_dt_object *ev, char *why)
 {
   const cJSON *snap = cJSON_GetObjectItemCaseSensitive(o, "has_snapshot");
   int bad = 0;
@@ -110,7 +110,7 @@ static lk_err lk_dt_frigate_object(const cJSON *o, struct lk_arena *a,
 
 lk_err lk_dt_frigate_parse(const void *json, size_t len,
                            struct lk_arena *arena,
-                         struct lk_dt_frigate_event *ev, char *why)
+                         struct lk_dt_object *ev, char *why)
 {
   cJSON *root = cJSON_ParseWithLength(json, len);
   const cJSON *o;
@@ -185,7 +185,7 @@ static const char *lk_dt_printf(struct lk_arena *a, const char *fmt, ...)
 /* Zones bind only the cameras they name: an event of another camera
  * passes (Double Take refused it, which made zones unusable with more
  * than one camera). */
-static int lk_dt_zone_ok(const struct lk_dt_frigate_event *ev,
+static int lk_dt_zone_ok(const struct lk_dt_object *ev,
                          const struct lk_dt_frigate_filter *f)
 {
   int i, k, named = 0;
@@ -200,7 +200,7 @@ static int lk_dt_zone_ok(const struct lk_dt_frigate_event *ev,
   return !named;
 }
 
-const char *lk_dt_frigate_check(const struct lk_dt_frigate_event *ev,
+const char *lk_dt_frigate_check(const struct lk_dt_object *ev,
                               const struct lk_dt_frigate_filter *f,
                               struct lk_arena *arena)
 {
@@ -271,7 +271,7 @@ static int lk_dt_base(char *buf, size_t size, size_t *at, const char *base)
 }
 
 int lk_dt_frigate_url(char *buf, size_t size, const char *base,
-                      const struct lk_dt_frigate_event *ev,
+                      const struct lk_dt_object *ev,
                       enum lk_dt_frigate_image what,
                       int height, int crop)
 {

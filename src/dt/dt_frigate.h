@@ -7,7 +7,7 @@
  * Threads: everything here is reentrant; a parsed event lives in the
  * caller's arena.
  *
- *   struct lk_dt_frigate_event ev;
+ *   struct lk_dt_object ev;
  *   err = lk_dt_frigate_parse(payload, len, arena, &ev, why);
  *   skip = lk_dt_frigate_check(&ev, &filter, arena);   NULL: process it
  *   lk_dt_frigate_url(buf, size, base, &ev, LK_DT_FRIGATE_SNAPSHOT, 500, 1);
@@ -29,8 +29,9 @@ enum lk_dt_frigate_type {
   LK_DT_FRIGATE_NEW, LK_DT_FRIGATE_UPDATE, LK_DT_FRIGATE_END
 };
 
-/* What Double Take reads of an event: after (else before). */
-struct lk_dt_frigate_event {
+/* What Double Take reads of an event about a tracked object: after (else
+ * before). */
+struct lk_dt_object {
   enum lk_dt_frigate_type type;
   const char *id;             /* "1607123955.475377-mxklsc" */
   const char *camera;
@@ -49,7 +50,7 @@ struct lk_dt_frigate_event {
  * strings. Strings are copied into arena. */
 lk_err lk_dt_frigate_parse(const void *json, size_t len,
                            struct lk_arena *arena,
-                         struct lk_dt_frigate_event *ev, char *why);
+                         struct lk_dt_object *ev, char *why);
 
 /* Which events are processed (config: frigate.labels, frigate.cameras,
  * frigate.zones, frigate.min_area). NULL lists allow everything; labels
@@ -72,7 +73,7 @@ struct lk_dt_frigate_filter {
  * <label> label not in (person)", "skipping object area smaller than N
  * (A)". Unlike Double Take, an update while another event is processing
  * is not refused: each event is handled on its own. */
-const char *lk_dt_frigate_check(const struct lk_dt_frigate_event *ev,
+const char *lk_dt_frigate_check(const struct lk_dt_object *ev,
                               const struct lk_dt_frigate_filter *f,
                               struct lk_arena *arena);
 
@@ -83,7 +84,7 @@ enum lk_dt_frigate_image { LK_DT_FRIGATE_SNAPSHOT, LK_DT_FRIGATE_LATEST };
  * Frigate's URL from the config (a trailing slash is fine); id and camera
  * are percent-encoded. The length, or -1 when it does not fit. */
 int lk_dt_frigate_url(char *buf, size_t size, const char *base,
-                      const struct lk_dt_frigate_event *ev,
+                      const struct lk_dt_object *ev,
                       enum lk_dt_frigate_image what,
                       int height, int crop);
 

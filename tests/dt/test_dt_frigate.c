@@ -24,7 +24,7 @@ static struct fake_frigate frigate;
 
 static void test_parse(void)
 {
-  struct lk_dt_frigate_event ev;
+  struct lk_dt_object ev;
   char why[LK_DT_FRIGATE_ERRMAX] = "";
   CHECK_MSG(lk_dt_frigate_parse(event_json, strlen(event_json), arena, &ev,
                               why) == LK_OK, "%s", why);
@@ -49,7 +49,7 @@ static void test_parse(void)
 
 static void expect_bad(const char *json, const char *needle)
 {
-  struct lk_dt_frigate_event ev;
+  struct lk_dt_object ev;
   char why[LK_DT_FRIGATE_ERRMAX] = "";
   CHECK_MSG(lk_dt_frigate_parse(json, strlen(json), arena, &ev, why) ==
             LK_ERR_INVAL && strstr(why, needle), "%s: '%s'", json, why);
@@ -75,7 +75,7 @@ static void test_parse_errors(void)
 static const char *event_check(const char *json,
                                const struct lk_dt_frigate_filter *f)
 {
-  struct lk_dt_frigate_event ev;
+  struct lk_dt_object ev;
   char why[LK_DT_FRIGATE_ERRMAX];
   if(lk_dt_frigate_parse(json, strlen(json), arena, &ev, why))
     return "parse failed";
@@ -118,7 +118,7 @@ static void test_event_checks(void)
 
 static void test_urls(void)
 {
-  struct lk_dt_frigate_event ev;
+  struct lk_dt_object ev;
   char buf[256], small[40];
   memset(&ev, 0, sizeof ev);
   ev.id = "1607123955.475377-mxklsc";
@@ -145,7 +145,7 @@ static void test_urls(void)
 static void test_fake_frigate_images(void)
 {
   struct fake_frigate *ff = &frigate;
-  struct lk_dt_frigate_event ev;
+  struct lk_dt_object ev;
   struct lk_fetch_policy p = lk_fetch_default_policy();
   unsigned char *data = NULL;
   char url[256], why[LK_FETCH_ERRMAX];
