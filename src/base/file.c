@@ -2,6 +2,7 @@
  * the folder) and whole-file reads into an arena. */
 #include "base/file.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -11,6 +12,18 @@
 #include <unistd.h>
 
 #define LK_FILE_PATH_MAX 4096
+
+int lk_file_is_tmp(const char *name)
+{
+  size_t n = strlen(name), i;
+  const size_t infix = sizeof LK_FILE_TMP_INFIX - 1;
+  if(n < infix + 7 || memcmp(name + n - 6 - infix, LK_FILE_TMP_INFIX, infix))
+    return 0;
+  for(i = n - 6; i < n; i++)
+    if(!isalnum((unsigned char)name[i]))
+      return 0;
+  return 1;
+}
 
 static int lk_file_write_all(int fd, const unsigned char *b, size_t len)
 {

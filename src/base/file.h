@@ -14,9 +14,10 @@
 #include "base/err.h"
 #include "base/mem.h"
 
-/* Temporary files are "<name>.tmp.XXXXXX" in dir: a sweep of a folder
- * after a crash recognises them by this infix. */
+/* Temporary files are "<name>.tmp.XXXXXX" in dir (X: a letter or digit);
+ * lk_file_is_tmp tells a sweep after a crash which names these are. */
 #define LK_FILE_TMP_INFIX ".tmp."
+int lk_file_is_tmp(const char *name);
 
 /* Write data to dir/name.tmp.XXXXXX (mode 0600), fsync it, rename it to
  * dir/name and fsync dir: the file is whole or absent after a crash, and

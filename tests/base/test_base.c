@@ -104,6 +104,15 @@ static void test_file_durable(void)
   CHECK(lk_file_read_arena(dir, 0, a, &data, &len) == LK_ERR_IO);
   CHECK(count_entries(dir) == 2);
 
+  /* the names of temporary files, as a sweep after a crash sees them */
+  CHECK(lk_file_is_tmp("a.bin.tmp.Ab12Cd"));
+  CHECK(lk_file_is_tmp("x.tmp.000000"));
+  CHECK(!lk_file_is_tmp("a.bin"));
+  CHECK(!lk_file_is_tmp(".tmp.Ab12Cd"));        /* no name before it */
+  CHECK(!lk_file_is_tmp("a.tmp.Ab12C"));        /* five, not six */
+  CHECK(!lk_file_is_tmp("a.tmp.Ab1.Cd"));
+  CHECK(!lk_file_is_tmp("a.tmp.abcdef.jpg"));   /* a name, not a temp */
+
   snprintf(path, sizeof path, "%s/a.bin", dir);
   unlink(path);
   snprintf(path, sizeof path, "%s/empty", dir);
