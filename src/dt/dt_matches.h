@@ -1,7 +1,9 @@
 /* dt_matches.h - Double Take's matches storage: every processed image kept
  * with its results (DATA/matches.db, DATA/matches/<uuid>.jpg), listed,
  * filtered and paged as /api/match does, deleted, purged by age, swept of
- * orphans after a crash. compat-apis.md §1.5, §1.10.
+ * orphans after a crash, and the annotated "latest" image per name, camera
+ * and unknown (DATA/latest/<key>.jpg). compat-apis.md §1.5, §1.10;
+ * docs/dt-matches.md.
  *
  * Threads: one handle serves any number of threads (event workers save
  * while HTTP threads list and read); only lk_dt_matches_close must not
@@ -207,5 +209,38 @@ lk_err lk_dt_matches_purge(struct lk_dt_matches *m, double match_hours,
  * are left alone. Saves wait while it runs; run it at start. *removed
  * (may be NULL): files removed. */
 lk_err lk_dt_matches_sweep(struct lk_dt_matches *m, long *removed);
+
+/* ---- latest images ----------------------------------------------------
+ * DATA/latest/<key>.jpg: the newest image for a person's name, a camera
+ * and "unknown", with every face's box drawn and "name - 91.5%" written
+ * next to it (green: match, orange: a known name below the match
+ * threshold, red: unknown). */
+
+/* Decode jpeg, annotate it with faces once, and write it atomically for
+ * each of the n_keys keys (a name, a camera, "unknown"). Keys become file
+ * names by lk_dt_matches_latest_file's rule. arena holds the pixels
+ * (about 3 bytes a pixel). LK_ERR_IMAGE for bytes that do not decode,
+ * LK_ERR_IO when a file cannot be written (the keys before it were). */
+lk_err lk_dt_matches_latest_save(struct lk_dt_matches *m,
+                                 const char *const *keys, int n_keys,
+                                 const void *jpeg, size_t len,
+                                 const struct lk_dt_match_face *faces,
+                                 int n_faces, struct lk_arena *arena);
+
+/* The bytes of a latest image by the file name in /api/storage/latest/
+ * <key>.jpg. LK_ERR_NOT_FOUND when it does not end in ".jpg" or there is
+ * no such image. */
+lk_err lk_dt_matches_latest_read(struct lk_dt_matches *m,
+                                 const char *filename, struct lk_arena *arena,
+                                 const unsigned char **data, size_t *len);
+
+/* The file name for key: bytes A-Z a-z 0-9 - _ . and space, and whole
+ * valid UTF-8 characters, are kept; any other byte becomes '_'; a leading
+ * '.' becomes '_'; an empty key is "_"; it is cut to 200 bytes at a
+ * character boundary; ".jpg" is appended. "Ada" -> "Ada.jpg", "José" ->
+ * "José.jpg", "../x" -> "_._x.jpg". Keys differing only in replaced bytes
+ * share a file. Returns the length, or -1 when size (at least 205 is
+ * always enough) is too small. */
+int lk_dt_matches_latest_file(char *buf, size_t size, const char *key);
 
 #endif
