@@ -1,17 +1,15 @@
-/* dt_matches.c - the matches store's handle and its writes: opening the
- * folders and the database, saving an image with its row, deletes, the
- * age purge and the sweep of orphans. Reads are in dt_matches_list.c, the
- * SQL in dt_matches_db.c, latest images in dt_latest.c.
+/* dt_matches.c - the matches store's handle and what adds to it: opening
+ * the folders and the database, saving an image with its row, updating a
+ * reprocessed row, reading an image back. Deletes, the purge and the sweep
+ * are in dt_matches_purge.c, reads of rows in dt_matches_list.c, the SQL
+ * in dt_matches_db.c, latest images in dt_latest.c.
  *
  * Order of writes: a save writes its image durably (lk_file_write_durable)
  * before the row commits, so a committed row always has its file; a
- * failed commit removes the file. Deletes and purges commit first and
- * remove files after, so a crash can only leave files without rows, never
- * rows without files; lk_dt_matches_sweep removes those. Rows store file
- * names, never paths, and a stored name is checked before it is opened or
- * removed. */
+ * failed commit removes the file. Rows store file names, never paths, and
+ * a name is checked (lk_dt_matches_filename_ok) before a path is built
+ * from it. */
 #include <cjson/cJSON.h>
-#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -25,10 +23,6 @@
 #include "base/log.h"
 #include "dt_matches_int.h"
 #include "image/image.h"
-
-#define LK_DTM_PURGE_BATCH 256    /* rows per purge transaction */
-
-typedef char lk_dtm_name[LK_DT_MATCHES_FILE_SIZE];
 
 struct lk_dt_matches_opts lk_dt_matches_default_opts(void)
 {
@@ -244,14 +238,14 @@ static int lk_dtm_text_ok(const char *s)
   return s && s[0] && strlen(s) <= LK_DT_MATCHES_TEXT_MAX;
 }
 
-static lk_err lk_dtm_check_faces(const struct lk_dt_match_new *in, char *why)
+static lk_err lk_dtm_check_faces(const struct lk_dt_match_face *faces,
+                                 int n, char *why)
 {
   int i;
-  if(in->n_faces < 0 || in->n_faces > LK_DT_MATCHES_FACES_MAX ||
-     (in->n_faces && !in->faces))
+  if(n < 0 || n > LK_DT_MATCHES_FACES_MAX || (n && !faces))
     return lk_dtm_bad(why, "faces: 0..256 of them");
-  for(i = 0; i < in->n_faces; i++) {
-    const struct lk_dt_match_face *f = &in->faces[i];
+  for(i = 0; i < n; i++) {
+    const struct lk_dt_match_face *f = &faces[i];
     if(!lk_dtm_text_ok(f->name) || !lk_dtm_text_ok(f->detector))
       return lk_dtm_bad(why, "a face needs a name and a detector (1..256 "
                         "bytes)");
@@ -263,9 +257,21 @@ static lk_err lk_dtm_check_faces(const struct lk_dt_match_new *in, char *why)
   return LK_OK;
 }
 
-static lk_err lk_dtm_check_text(const struct lk_dt_match_new *in, char *why)
+/* Kept verbatim, but it must be JSON: the API hands it out as such. */
+static lk_err lk_dtm_check_result(const char *result, char *why)
 {
   cJSON *j;
+  if(!result || strlen(result) > LK_DT_MATCHES_RESULT_MAX)
+    return lk_dtm_bad(why, "result must be JSON text of at most 1 MiB");
+  j = cJSON_ParseWithOpts(result, NULL, 1);
+  if(!j)
+    return lk_dtm_bad(why, "result is not JSON");
+  cJSON_Delete(j);
+  return LK_OK;
+}
+
+static lk_err lk_dtm_check_text(const struct lk_dt_match_new *in, char *why)
+{
   int i;
   if(!lk_dtm_text_ok(in->event_id) || !lk_dtm_text_ok(in->camera) ||
      !lk_dtm_text_ok(in->type))
@@ -276,13 +282,7 @@ static lk_err lk_dtm_check_text(const struct lk_dt_match_new *in, char *why)
   for(i = 0; i < in->n_zones; i++)
     if(!lk_dtm_text_ok(in->zones[i]))
       return lk_dtm_bad(why, "a zone must be 1..256 bytes");
-  if(!in->result || strlen(in->result) > LK_DT_MATCHES_RESULT_MAX)
-    return lk_dtm_bad(why, "result must be JSON text of at most 1 MiB");
-  j = cJSON_ParseWithOpts(in->result, NULL, 1);
-  if(!j)
-    return lk_dtm_bad(why, "result is not JSON");
-  cJSON_Delete(j);
-  return LK_OK;
+  return lk_dtm_check_result(in->result, why);
 }
 
 static lk_err lk_dtm_check_image(const struct lk_dt_match_new *in, int *w,
@@ -299,24 +299,25 @@ static lk_err lk_dtm_check_image(const struct lk_dt_match_new *in, int *w,
   return LK_OK;
 }
 
-/* The zones as a JSON array, cJSON-allocated. */
-static lk_err lk_dtm_zones_json(const struct lk_dt_match_new *in,
-                                char **out)
+lk_err lk_dtm_json_strings(const char *const *list, int n, char **out)
 {
-  cJSON *a = cJSON_CreateArray(), *s;
-  int i;
-  *out = NULL;
-  for(i = 0; a && i < in->n_zones; i++) {
-    s = cJSON_CreateString(in->zones[i]);
-    if(!s || !cJSON_AddItemToArray(a, s)) {
-      cJSON_Delete(s);
-      break;
-    }
-  }
-  if(a && i == in->n_zones)
-    *out = cJSON_PrintUnformatted(a);
+  cJSON *a = n > 0 ? cJSON_CreateStringArray(list, n) : cJSON_CreateArray();
+  *out = a ? cJSON_PrintUnformatted(a) : NULL;
   cJSON_Delete(a);
   return *out ? LK_OK : LK_ERR_NOMEM;
+}
+
+/* What the row keeps of its faces for the purge and the list. */
+static void lk_dtm_stats(const struct lk_dt_match_face *faces, int n,
+                         int *any, double *best)
+{
+  int i;
+  *any = 0;
+  *best = 0;
+  for(i = 0; i < n; i++) {
+    *any |= faces[i].match != 0;
+    *best = fmax(*best, faces[i].confidence);
+  }
 }
 
 static lk_err lk_dtm_insert_face(struct lk_dtm_db *d, int64_t id, int idx,
@@ -352,15 +353,12 @@ static lk_err lk_dtm_insert_row(struct lk_dtm_db *d,
 {
   const struct lk_dt_match_new *in = r->in;
   sqlite3_stmt *st;
-  double best = 0;
-  int i, any = 0;
+  double best;
+  int any;
   lk_err err = lk_dtm_stmt(d, LK_DTM_INSERT, &st);
   if(err)
     return err;
-  for(i = 0; i < in->n_faces; i++) {
-    any |= in->faces[i].match != 0;
-    best = fmax(best, in->faces[i].confidence);
-  }
+  lk_dtm_stats(in->faces, in->n_faces, &any, &best);
   sqlite3_bind_text(st, 1, r->name, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 2, in->event_id, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 3, in->camera, -1, SQLITE_STATIC);
@@ -380,18 +378,28 @@ static lk_err lk_dtm_insert_row(struct lk_dtm_db *d,
   return err;
 }
 
+static lk_err lk_dtm_insert_faces(struct lk_dtm_db *d, int64_t id,
+                                  const struct lk_dt_match_face *faces,
+                                  int n)
+{
+  int i;
+  lk_err err = LK_OK;
+  for(i = 0; !err && i < n; i++)
+    err = lk_dtm_insert_face(d, id, i, &faces[i]);
+  return err;
+}
+
 /* The row and its faces in one transaction. */
 static lk_err lk_dtm_insert(struct lk_dt_matches *m,
                             const struct lk_dtm_row_in *r, int64_t *id)
 {
-  int i;
   lk_err err;
   pthread_mutex_lock(&m->write_lock);
   err = lk_dtm_begin(m->writer, 1);
   if(!err)
     err = lk_dtm_insert_row(m->writer, r, id);
-  for(i = 0; !err && i < r->in->n_faces; i++)
-    err = lk_dtm_insert_face(m->writer, *id, i, &r->in->faces[i]);
+  if(!err)
+    err = lk_dtm_insert_faces(m->writer, *id, r->in->faces, r->in->n_faces);
   if(!err)
     err = lk_dtm_commit(m->writer);
   if(err)
@@ -411,11 +419,12 @@ static lk_err lk_dtm_store(struct lk_dt_matches *m,
   err = lk_file_write_durable(m->matches_dir, r->name, r->in->image,
                               r->in->image_len);
   if(err) {
+    int e = errno;
     lk_log(LK_LOG_ERROR, "dt", "cannot write %s/%s: %s", m->matches_dir,
-           r->name, strerror(errno));
+           r->name, strerror(e));
     if(why)
       snprintf(why, LK_DT_MATCHES_ERRMAX, "cannot write the image: %s",
-               strerror(errno));
+               strerror(e));
     err = LK_ERR_IO;
   } else {
     err = lk_dtm_insert(m, r, id);
@@ -441,212 +450,84 @@ lk_err lk_dt_matches_save(struct lk_dt_matches *m,
 
   if(why)
     why[0] = '\0';
+  if(!in)
+    return lk_dtm_bad(why, "nothing to save");
   memset(&r, 0, sizeof r);
   r.in = in;
   err = lk_dtm_check_text(in, why);
   if(!err)
-    err = lk_dtm_check_faces(in, why);
+    err = lk_dtm_check_faces(in->faces, in->n_faces, why);
   if(!err)
     err = lk_dtm_check_image(in, &r.width, &r.height, why);
   if(!err)
-    err = lk_dtm_zones_json(in, &zones);
+    err = lk_dtm_json_strings(in->zones, in->n_zones, &zones);
   if(!err)
     err = lk_dtm_new_name(name);
   if(!err) {
     r.name = name;
     r.zones = zones;
     r.now = lk_dtm_now(m);
-    err = lk_dtm_store(m, &r, id, why);
+    err = lk_dtm_store(m, &r, id ? id : &(int64_t){ 0 }, why);
   }
   cJSON_free(zones);
-  if(!err)
+  if(!err && filename)
     memcpy(filename, name, sizeof name);
   return err;
 }
 
-/* ---- delete, purge ----------------------------------------------------- */
+/* ---- update ------------------------------------------------------------ */
 
-/* Step a DELETE ... RETURNING filename to its end, adding each valid
- * name to names (cap of them) and counting rows. */
-static lk_err lk_dtm_take(struct lk_dtm_db *d, sqlite3_stmt *st,
-                          lk_dtm_name *names, int cap, int *n_names,
-                          long *rows)
-{
-  int rc;
-  while((rc = sqlite3_step(st)) == SQLITE_ROW) {
-    const char *f = (const char *)sqlite3_column_text(st, 0);
-    (*rows)++;
-    if(f && lk_dt_matches_filename_ok(f) && *n_names < cap)
-      memcpy(names[(*n_names)++], f, LK_DT_MATCHES_FILE_SIZE);
-  }
-  lk_dtm_reset(st);
-  return rc == SQLITE_DONE ? LK_OK : lk_dtm_err(d, rc, "delete");
-}
-
-static lk_err lk_dtm_delete_rows(struct lk_dt_matches *m, const int64_t *ids,
-                                 int n, lk_dtm_name *names, int *n_names,
-                                 long *rows)
+static lk_err lk_dtm_update_row(struct lk_dtm_db *d, int64_t id,
+                                const struct lk_dt_match_face *faces, int n,
+                                const char *result, double now)
 {
   sqlite3_stmt *st;
-  int i;
-  lk_err err;
-  pthread_mutex_lock(&m->write_lock);
-  err = lk_dtm_begin(m->writer, 1);
-  if(!err)
-    err = lk_dtm_stmt(m->writer, LK_DTM_DELETE, &st);
-  for(i = 0; !err && i < n; i++) {
-    sqlite3_bind_int64(st, 1, ids[i]);
-    err = lk_dtm_take(m->writer, st, names, n, n_names, rows);
-  }
-  if(!err)
-    err = lk_dtm_commit(m->writer);
+  double best;
+  int any;
+  lk_err err = lk_dtm_stmt(d, LK_DTM_UPDATE, &st);
   if(err)
-    lk_dtm_rollback(m->writer);
-  pthread_mutex_unlock(&m->write_lock);
-  return err;
-}
-
-lk_err lk_dt_matches_delete(struct lk_dt_matches *m, const int64_t *ids,
-                            int n, int *deleted)
-{
-  lk_dtm_name *names;
-  int n_names = 0, i;
-  long rows = 0;
-  lk_err err;
-
-  if(deleted)
-    *deleted = 0;
-  if(n < 0 || n > LK_DT_MATCHES_DELETE_MAX || (n && !ids))
-    return LK_ERR_INVAL;
-  if(!n)
-    return LK_OK;
-  names = lk_malloc((size_t)n * sizeof *names);
-  if(!names)
-    return LK_ERR_NOMEM;
-  err = lk_dtm_delete_rows(m, ids, n, names, &n_names, &rows);
-  for(i = 0; !err && i < n_names; i++)
-    lk_dtm_unlink(m->matches_dir, names[i]);
-  lk_free(names);
-  if(!err && deleted)
-    *deleted = (int)rows;
-  return err;
-}
-
-/* One batch: at most LK_DTM_PURGE_BATCH rows in one short transaction. */
-static lk_err lk_dtm_purge_batch(struct lk_dt_matches *m, double now,
-                                 double match_hours, double unknown_hours,
-                                 lk_dtm_name *names, int *n_names,
-                                 long *rows)
-{
-  sqlite3_stmt *st;
-  lk_err err;
-  pthread_mutex_lock(&m->write_lock);
-  err = lk_dtm_begin(m->writer, 1);
+    return err;
+  lk_dtm_stats(faces, n, &any, &best);
+  sqlite3_bind_int(st, 1, any);
+  sqlite3_bind_double(st, 2, best);
+  sqlite3_bind_int(st, 3, n);
+  sqlite3_bind_text(st, 4, result, -1, SQLITE_STATIC);
+  sqlite3_bind_double(st, 5, now);
+  sqlite3_bind_int64(st, 6, id);
+  err = lk_dtm_run(d, st, "update match");
+  if(!err && !sqlite3_changes(d->db))
+    return LK_ERR_NOT_FOUND;
   if(!err)
-    err = lk_dtm_stmt(m->writer, LK_DTM_PURGE, &st);
+    err = lk_dtm_stmt(d, LK_DTM_DELETE_FACES, &st);
   if(!err) {
-    if(match_hours >= 0)
-      sqlite3_bind_double(st, 1, now - match_hours * 3600);
-    if(unknown_hours >= 0)
-      sqlite3_bind_double(st, 2, now - unknown_hours * 3600);
-    sqlite3_bind_int(st, 3, LK_DTM_PURGE_BATCH);
-    err = lk_dtm_take(m->writer, st, names, LK_DTM_PURGE_BATCH, n_names,
-                      rows);
+    sqlite3_bind_int64(st, 1, id);
+    err = lk_dtm_run(d, st, "replace faces");
   }
+  return err ? err : lk_dtm_insert_faces(d, id, faces, n);
+}
+
+lk_err lk_dt_matches_update(struct lk_dt_matches *m, int64_t id,
+                            const struct lk_dt_match_face *faces, int n_faces,
+                            const char *result, char *why)
+{
+  lk_err err;
+  if(why)
+    why[0] = '\0';
+  err = lk_dtm_check_faces(faces, n_faces, why);
+  if(!err)
+    err = lk_dtm_check_result(result, why);
+  if(err)
+    return err;
+  pthread_mutex_lock(&m->write_lock);
+  err = lk_dtm_begin(m->writer, 1);
+  if(!err)
+    err = lk_dtm_update_row(m->writer, id, faces, n_faces, result,
+                            lk_dtm_now(m));
   if(!err)
     err = lk_dtm_commit(m->writer);
   if(err)
     lk_dtm_rollback(m->writer);
   pthread_mutex_unlock(&m->write_lock);
-  return err;
-}
-
-lk_err lk_dt_matches_purge(struct lk_dt_matches *m, double match_hours,
-                           double unknown_hours, long *purged)
-{
-  lk_dtm_name *names = lk_malloc(LK_DTM_PURGE_BATCH * sizeof *names);
-  double now = lk_dtm_now(m);
-  long total = 0, rows;
-  int n_names, i;
-  lk_err err = names ? LK_OK : LK_ERR_NOMEM;
-
-  if(purged)
-    *purged = 0;
-  do {
-    rows = 0;
-    n_names = 0;
-    if(!err)
-      err = lk_dtm_purge_batch(m, now, match_hours, unknown_hours, names,
-                               &n_names, &rows);
-    for(i = 0; !err && i < n_names; i++)
-      lk_dtm_unlink(m->matches_dir, names[i]);
-    total += err ? 0 : rows;
-  } while(!err && rows == LK_DTM_PURGE_BATCH);
-  lk_free(names);
-  if(total)
-    lk_log(LK_LOG_INFO, "dt", "purged %ld match(es)", total);
-  if(purged)
-    *purged = total;
-  return err;
-}
-
-/* ---- sweep ------------------------------------------------------------- */
-
-/* Whether a file in DATA/matches is an orphan: a temporary file, or a
- * "<uuid>.jpg" no row names. A store error keeps the file. */
-static int lk_dtm_orphan(struct lk_dtm_db *d, const char *name)
-{
-  sqlite3_stmt *st;
-  int rc;
-  if(lk_file_is_tmp(name))
-    return 1;
-  if(!lk_dt_matches_filename_ok(name) || lk_dtm_stmt(d, LK_DTM_HAS_FILE, &st))
-    return 0;
-  sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-  rc = sqlite3_step(st);
-  lk_dtm_reset(st);
-  if(rc != SQLITE_ROW && rc != SQLITE_DONE)
-    lk_dtm_err(d, rc, "sweep");
-  return rc == SQLITE_DONE;
-}
-
-static lk_err lk_dtm_sweep_dir(const char *dir, struct lk_dtm_db *d,
-                               long *removed)
-{
-  struct dirent *e;
-  DIR *dp = opendir(dir);
-  if(!dp) {
-    lk_log(LK_LOG_ERROR, "dt", "cannot sweep %s: %s", dir, strerror(errno));
-    return LK_ERR_IO;
-  }
-  while((e = readdir(dp))) {
-    if(e->d_name[0] == '.' ||
-       !(d ? lk_dtm_orphan(d, e->d_name) : lk_file_is_tmp(e->d_name)))
-      continue;
-    lk_dtm_unlink(dir, e->d_name);
-    (*removed)++;
-  }
-  closedir(dp);
-  return LK_OK;
-}
-
-lk_err lk_dt_matches_sweep(struct lk_dt_matches *m, long *removed)
-{
-  struct lk_dtm_db *d;
-  long n = 0;
-  lk_err err;
-
-  pthread_rwlock_wrlock(&m->files);
-  d = lk_dtm_reader_get(m);
-  err = lk_dtm_sweep_dir(m->matches_dir, d, &n);
-  if(!err)
-    err = lk_dtm_sweep_dir(m->latest_dir, NULL, &n);
-  lk_dtm_reader_put(m, d);
-  pthread_rwlock_unlock(&m->files);
-  if(n)
-    lk_log(LK_LOG_INFO, "dt", "swept %ld orphan file(s)", n);
-  if(removed)
-    *removed = n;
   return err;
 }
 

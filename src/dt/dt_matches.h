@@ -103,12 +103,14 @@ struct lk_dt_match {
   int attempt;
   const char *result;
   double created_at;        /* Unix seconds */
+  double updated_at;        /* when reprocessed; 0 if never */
 };
 
 /* Save one image and its row: the image goes to DATA/matches/<uuid>.jpg
  * (a new UUID v4) and is fsync'ed before the row commits, so a row never
  * names a missing file; on any failure neither stays. id and filename
- * (LK_DT_MATCHES_FILE_SIZE bytes) receive the row's id and file name.
+ * (LK_DT_MATCHES_FILE_SIZE bytes) receive the row's id and file name;
+ * either may be NULL.
  * LK_ERR_INVAL (why says which field) for missing or over-long text,
  * more than LK_DT_MATCHES_ZONES_MAX zones or LK_DT_MATCHES_FACES_MAX
  * faces, a confidence outside 0..100, a negative box side, result that is
@@ -117,6 +119,14 @@ struct lk_dt_match {
 lk_err lk_dt_matches_save(struct lk_dt_matches *m,
                           const struct lk_dt_match_new *in, int64_t *id,
                           char *filename, char *why);
+
+/* PATCH /api/match/reprocess/<id>: the stored image was recognised again;
+ * its faces and result replace the row's (one transaction) and
+ * updated_at is set. The same checks as a save; LK_ERR_NOT_FOUND when
+ * there is no such row. */
+lk_err lk_dt_matches_update(struct lk_dt_matches *m, int64_t id,
+                            const struct lk_dt_match_face *faces, int n_faces,
+                            const char *result, char *why);
 
 /* /api/match's filters. A NULL list allows anything; a list with no
  * entries allows nothing (Double Take's empty IN ()). Camera and type

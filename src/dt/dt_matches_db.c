@@ -39,7 +39,8 @@ static const char *const lk_dtm_migrations[] = {
   " duration REAL NOT NULL,"
   " attempt INTEGER NOT NULL,"
   " result TEXT NOT NULL,"
-  " created_at REAL NOT NULL);"
+  " created_at REAL NOT NULL,"
+  " updated_at REAL);"                        /* set when reprocessed */
   "CREATE INDEX matches_created ON matches(created_at);"
   "CREATE INDEX matches_purge ON matches(has_match, created_at);"
   "CREATE TABLE match_faces("
@@ -66,7 +67,7 @@ _Static_assert(LK_DTM_APP_ID == 1280001108, "application_id in migration 1");
 #define LK_DTM_COLS \
   "id, filename, event_id, camera, type, zones, has_match, " \
   "best_confidence, width, height, duration, attempt, result, created_at, " \
-  "n_faces"
+  "n_faces, updated_at"
 
 /* A filter's list is bound as a JSON array (NULL: no filter), so one
  * prepared statement serves every combination. ?4 says whether any face
@@ -98,6 +99,10 @@ static const char *const lk_dtm_sql_text[LK_DTM_SQL_N] = {
     "INSERT INTO match_faces(match_id, idx, detector, name, confidence,"
     " matched, box_left, box_top, box_width, box_height)"
     " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+  [LK_DTM_UPDATE] =
+    "UPDATE matches SET has_match = ?, best_confidence = ?, n_faces = ?,"
+    " result = ?, updated_at = ? WHERE id = ?",
+  [LK_DTM_DELETE_FACES] = "DELETE FROM match_faces WHERE match_id = ?",
   [LK_DTM_DELETE] = "DELETE FROM matches WHERE id = ? RETURNING filename",
   /* NULL cut-offs (purge disabled) compare as false */
   [LK_DTM_PURGE] =

@@ -19,6 +19,8 @@
 
 #define LK_DTM_READERS_MAX 16
 
+typedef char lk_dtm_name[LK_DT_MATCHES_FILE_SIZE];    /* "<uuid>.jpg" */
+
 /* Every statement the store runs; texts in dt_matches_db.c. */
 enum lk_dtm_sql {
   LK_DTM_BEGIN_READ,
@@ -27,6 +29,8 @@ enum lk_dtm_sql {
   LK_DTM_ROLLBACK,
   LK_DTM_INSERT,
   LK_DTM_INSERT_FACE,
+  LK_DTM_UPDATE,          /* a reprocessed row's result */
+  LK_DTM_DELETE_FACES,    /* a row's faces, before new ones go in */
   LK_DTM_DELETE,          /* one id, RETURNING filename */
   LK_DTM_PURGE,           /* a batch of expired rows, RETURNING filename */
   LK_DTM_GET,
@@ -101,6 +105,9 @@ char *lk_dtm_col_text(sqlite3_stmt *st, int i, struct lk_arena *a);
 /* ---- dt_matches.c ------------------------------------------------------ */
 
 double lk_dtm_now(const struct lk_dt_matches *m);
+/* list (n strings; NULL when n is 0) as a JSON array, cJSON-allocated
+ * (cJSON_free). Zones are stored and filters bound this way. */
+lk_err lk_dtm_json_strings(const char *const *list, int n, char **out);
 /* Remove dir/name, logging failures other than "already gone". */
 void lk_dtm_unlink(const char *dir, const char *name);
 

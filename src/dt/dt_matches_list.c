@@ -13,7 +13,7 @@ enum {
   LK_DTM_C_ID, LK_DTM_C_FILE, LK_DTM_C_EVENT, LK_DTM_C_CAMERA, LK_DTM_C_TYPE,
   LK_DTM_C_ZONES, LK_DTM_C_HAS_MATCH, LK_DTM_C_BEST, LK_DTM_C_WIDTH,
   LK_DTM_C_HEIGHT, LK_DTM_C_DURATION, LK_DTM_C_ATTEMPT, LK_DTM_C_RESULT,
-  LK_DTM_C_CREATED, LK_DTM_C_N_FACES
+  LK_DTM_C_CREATED, LK_DTM_C_N_FACES, LK_DTM_C_UPDATED
 };
 
 /* A filter's lists as JSON arrays (cJSON-allocated; NULL: no filter) and
@@ -26,19 +26,13 @@ struct lk_dtm_where {
   int64_t since_id;
 };
 
+/* NULL: no filter; an empty list is "[]", which allows nothing. */
 static lk_err lk_dtm_json_list(const char *const *list, int n, char **out)
 {
-  cJSON *a;
   *out = NULL;
   if(!list)
     return n ? LK_ERR_INVAL : LK_OK;
-  if(n < 0)
-    return LK_ERR_INVAL;
-  a = cJSON_CreateStringArray(list, n);
-  if(a)
-    *out = cJSON_PrintUnformatted(a);
-  cJSON_Delete(a);
-  return *out ? LK_OK : LK_ERR_NOMEM;
+  return n < 0 ? LK_ERR_INVAL : lk_dtm_json_strings(list, n, out);
 }
 
 static void lk_dtm_where_clear(struct lk_dtm_where *w)
@@ -145,6 +139,7 @@ static lk_err lk_dtm_row(sqlite3_stmt *st, struct lk_arena *a,
   r->duration = sqlite3_column_double(st, LK_DTM_C_DURATION);
   r->attempt = sqlite3_column_int(st, LK_DTM_C_ATTEMPT);
   r->created_at = sqlite3_column_double(st, LK_DTM_C_CREATED);
+  r->updated_at = sqlite3_column_double(st, LK_DTM_C_UPDATED);  /* NULL: 0 */
   /* faces are read by lk_dtm_faces; n_faces sizes their array */
   r->n_faces = sqlite3_column_int(st, LK_DTM_C_N_FACES);
   if(!r->filename || !r->event_id || !r->camera || !r->type || !r->result)

@@ -2,9 +2,8 @@
  * real folders: saving (file before row, clean failures), reading back,
  * /api/match's filters and paging, deletes, the age purge on a moved
  * clock, the sweep after a crash, names that must never reach the file
- * system, the schema's owner and version, and writers, readers and sweeps
- * running at once. Latest images are in test_dt_latest.c. */
-#include <pthread.h>
+ * system, the schema's owner and version. Threads at once are in
+ * test_dt_matches_threads.c, latest images in test_dt_latest.c. */
 #include <sqlite3.h>
 
 #include "base/log.h"
@@ -560,6 +559,48 @@ static void test_delete(void)
   lk_dt_matches_close(m);
 }
 
+/* Reprocessing: new faces and result replace the old, filters follow. */
+static void test_update(void)
+{
+  static const char *const cy[] = { "cy" };
+  struct seeded s;
+  struct lk_dt_matches *m = seed(&s);
+  struct lk_arena *a = arena();
+  struct lk_dt_match_face f[2] = { mf_face("cy", 88, 1, 90, 90),
+                                   mf_face("unknown", 10, 0, 40, 40) };
+  struct lk_dt_match_filter flt;
+  struct lk_dt_match g;
+  char why[LK_DT_MATCHES_ERRMAX];
+
+  memset(&flt, 0, sizeof flt);
+  flt.names = cy;
+  flt.n_names = 1;
+  LIST(&flt, "6");
+  CHECK(lk_dt_matches_get(m, s.unknown, a, &g) == LK_OK &&
+        g.updated_at == 0 && !g.has_match);
+  mf_clock = MF_T0 + 500;
+  CHECK(lk_dt_matches_update(m, s.unknown, f, 2, "{\"again\":true}", why) ==
+        LK_OK);
+  CHECK(lk_dt_matches_get(m, s.unknown, a, &g) == LK_OK);
+  CHECK(g.updated_at == MF_T0 + 500 && g.created_at == MF_T0 + 2);
+  CHECK(g.has_match && g.best_confidence == 88 && g.n_faces == 2 &&
+        !strcmp(g.faces[0].name, "cy") && !strcmp(g.result,
+                                                   "{\"again\":true}"));
+  LIST(&flt, "6 3");
+  /* to no faces at all; then refusals, which change nothing */
+  CHECK(lk_dt_matches_update(m, s.unknown, NULL, 0, "[]", why) == LK_OK);
+  LIST(&flt, "6");
+  CHECK(lk_dt_matches_update(m, 9999, f, 2, "[]", why) == LK_ERR_NOT_FOUND);
+  CHECK(lk_dt_matches_update(m, s.unknown, f, 2, "{", why) == LK_ERR_INVAL);
+  f[1].confidence = -1;
+  CHECK(lk_dt_matches_update(m, s.unknown, f, 2, "[]", why) ==
+        LK_ERR_INVAL && strstr(why, "confidence"));
+  CHECK(lk_dt_matches_get(m, s.unknown, a, &g) == LK_OK && g.n_faces == 0 &&
+        !strcmp(g.result, "[]"));
+  lk_arena_destroy(a);
+  lk_dt_matches_close(m);
+}
+
 static void test_purge(void)
 {
   struct seeded s;
@@ -670,144 +711,6 @@ static void test_names_refused(void)
   lk_dt_matches_close(m);
 }
 
-/* ---- threads ----------------------------------------------------------- */
-
-#define WRITERS 4
-#define SAVES 25
-
-struct race {
-  struct lk_dt_matches *m;
-  int done_writers;
-  int errors;
-  int reads;
-  pthread_mutex_t lock;
-};
-
-static void *writer(void *arg)
-{
-  struct race *r = arg;
-  struct lk_dt_match_face f[2] = { mf_face("ada", 90, 1, 50, 50),
-                                   mf_face("unknown", 20, 0, 50, 50) };
-  char file[LK_DT_MATCHES_FILE_SIZE], why[LK_DT_MATCHES_ERRMAX];
-  struct lk_dt_match_new row = mf_row("ev", "cam", "latest", f, 2, jpg,
-                                      jpg_len);
-  int64_t id;
-  int i, bad = 0;
-  for(i = 0; i < SAVES; i++) {
-    row.n_faces = i % 3;
-    bad += lk_dt_matches_save(r->m, &row, &id, file, why) != LK_OK;
-  }
-  pthread_mutex_lock(&r->lock);
-  r->errors += bad;
-  r->done_writers++;
-  pthread_mutex_unlock(&r->lock);
-  return NULL;
-}
-
-static int writers_done(struct race *r)
-{
-  int d;
-  pthread_mutex_lock(&r->lock);
-  d = r->done_writers == WRITERS;
-  pthread_mutex_unlock(&r->lock);
-  return d;
-}
-
-/* Lists pages while the writers run: each page is whole (rows as many as
- * the snapshot's total allows, each with its faces and a readable file),
- * and totals never go down. */
-static int read_once(struct lk_dt_matches *m, struct lk_arena *a,
-                     int64_t *last_total)
-{
-  static const char *const ada[] = { "ada" };
-  struct lk_dt_match_filter f;
-  struct lk_dt_match_page p;
-  const unsigned char *data;
-  size_t len;
-  int bad = 0, i;
-
-  memset(&f, 0, sizeof f);
-  f.names = ada;
-  f.n_names = 1;
-  lk_arena_reset(a);
-  if(lk_dt_matches_list(m, NULL, 0, 1, 10, a, &p) ||
-     p.n != (p.total < 10 ? (int)p.total : 10) || p.total < *last_total)
-    return 1;
-  *last_total = p.total;
-  for(i = 0; i < p.n; i++)
-    bad += lk_dt_matches_image(m, p.rows[i].filename, a, &data, &len) ||
-           len != jpg_len;
-  if(lk_dt_matches_list(m, &f, 0, 1, 10, a, &p))
-    return 1;
-  for(i = 0; i < p.n; i++)
-    bad += p.rows[i].n_faces < 1 || strcmp(p.rows[i].faces[0].name, "ada");
-  return bad;
-}
-
-static void *reader(void *arg)
-{
-  struct race *r = arg;
-  struct lk_arena *a = arena();
-  int64_t last = 0;
-  int bad = 0, n = 0;
-  do {
-    bad += read_once(r->m, a, &last);
-    n++;
-  } while(!writers_done(r));
-  lk_arena_destroy(a);
-  pthread_mutex_lock(&r->lock);
-  r->errors += bad;
-  r->reads += n;
-  pthread_mutex_unlock(&r->lock);
-  return NULL;
-}
-
-/* Sweeps while saves are between their file and their row: without the
- * files lock, a sweep would take files whose rows are about to commit. */
-static void *sweeper(void *arg)
-{
-  struct race *r = arg;
-  long n, gone = 0;
-  int bad = 0;
-  do {
-    n = 0;
-    bad += lk_dt_matches_sweep(r->m, &n) != LK_OK;
-    gone += n;
-  } while(!writers_done(r));
-  pthread_mutex_lock(&r->lock);
-  r->errors += bad + (gone != 0);
-  pthread_mutex_unlock(&r->lock);
-  return NULL;
-}
-
-static void test_threads(void)
-{
-  struct race r;
-  pthread_t w[WRITERS], rd[3], sw;
-  int i;
-
-  mf_fresh();
-  memset(&r, 0, sizeof r);
-  pthread_mutex_init(&r.lock, NULL);
-  r.m = mf_open();
-  for(i = 0; i < WRITERS; i++)
-    pthread_create(&w[i], NULL, writer, &r);
-  for(i = 0; i < 3; i++)
-    pthread_create(&rd[i], NULL, reader, &r);
-  pthread_create(&sw, NULL, sweeper, &r);
-  for(i = 0; i < WRITERS; i++)
-    pthread_join(w[i], NULL);
-  for(i = 0; i < 3; i++)
-    pthread_join(rd[i], NULL);
-  pthread_join(sw, NULL);
-  printf("     %d saves, %d reads at once\n", WRITERS * SAVES, r.reads);
-  CHECK(r.errors == 0);
-  CHECK(rows_total(r.m) == WRITERS * SAVES);
-  CHECK(mf_disk_matches_rows(r.m));
-  lk_dt_matches_close(r.m);
-  pthread_mutex_destroy(&r.lock);
-}
-
 int main(void)
 {
   size_t start = lk_mem_in_use();
@@ -822,10 +725,10 @@ int main(void)
   RUN(test_filters);
   RUN(test_filter_choices);
   RUN(test_delete);
+  RUN(test_update);
   RUN(test_purge);
   RUN(test_sweep);
   RUN(test_names_refused);
-  RUN(test_threads);
   lk_free(jpg);
   mf_teardown();
   CHECK_MSG(lk_mem_in_use() == start, "%zu bytes still allocated",
