@@ -168,8 +168,10 @@ static inline int mf_disk_matches_rows(struct lk_dt_matches *m)
   }
   if(d)
     closedir(d);
-  qsort(rows, (size_t)n_rows, sizeof *rows, mf_cmp);
-  qsort(files, (size_t)n_files, sizeof *files, mf_cmp);
+  if(n_rows)
+    qsort(rows, (size_t)n_rows, sizeof *rows, mf_cmp);
+  if(n_files)
+    qsort(files, (size_t)n_files, sizeof *files, mf_cmp);
   ok = n_rows == n_files;
   for(i = 0; ok && i < n_rows; i++)
     ok = !strcmp(rows[i], files[i]);

@@ -277,6 +277,35 @@ static void test_refused(void)
   lk_arena_destroy(a);
 }
 
+/* Allocation n fails, for every n of a latest write: LK_OK or
+ * LK_ERR_NOMEM, no leak, no temporary file left. */
+static void test_alloc_failures(void)
+{
+  static const char *const keys[] = { "alloc" };
+  struct lk_dt_match_face f = mf_face("ada", 90, 1, 40, 40);
+  size_t start, len;
+  unsigned char *src = mf_jpeg(200, 150, 128, 128, 128, &len);
+  long n, swept = -1;
+  int bad = 0, nomem = 0;
+  start = lk_mem_in_use();
+  for(n = 1; n <= 8; n++) {
+    struct lk_arena *a;
+    lk_err err;
+    lk_mem_fail_after(n);
+    a = lk_arena_create(0);
+    err = a ? lk_dt_matches_latest_save(m, keys, 1, src, len, &f, 1, a)
+            : LK_ERR_NOMEM;
+    lk_mem_fail_after(0);
+    lk_arena_destroy(a);
+    bad += err != LK_OK && err != LK_ERR_NOMEM;
+    nomem += err == LK_ERR_NOMEM;
+  }
+  CHECK(bad == 0 && nomem >= 2);
+  CHECK(lk_mem_in_use() == start);
+  CHECK(lk_dt_matches_sweep(m, &swept) == LK_OK && swept == 0);
+  lk_free(src);
+}
+
 int main(void)
 {
   size_t start = lk_mem_in_use();
@@ -286,6 +315,7 @@ int main(void)
   RUN(test_annotated);
   RUN(test_replaced_and_plain);
   RUN(test_refused);
+  RUN(test_alloc_failures);
   lk_dt_matches_close(m);
   mf_teardown();
   CHECK_MSG(lk_mem_in_use() == start, "%zu bytes still allocated",

@@ -711,6 +711,62 @@ static void test_names_refused(void)
   lk_dt_matches_close(m);
 }
 
+/* Allocation n fails, for every n through open, save, list, get,
+ * filters, delete and purge: each call answers LK_OK or LK_ERR_NOMEM,
+ * nothing leaks, and the files still match the rows. */
+static int alloc_round(long n)
+{
+  struct lk_dt_matches_opts o = mf_opts();
+  struct lk_dt_matches *m = NULL;
+  struct lk_arena *a;
+  struct lk_dt_match_face f = mf_face("ada", 90, 1, 10, 10);
+  struct lk_dt_match_new r = mf_row("e", "cam", "latest", &f, 1, jpg,
+                                    jpg_len);
+  struct lk_dt_match_page p;
+  struct lk_dt_match_filters fl;
+  struct lk_dt_match g;
+  int64_t id = 0;
+  long purged;
+  int bad = 0, k = 0;
+  lk_err e[6];
+
+  lk_mem_fail_after(n);
+  e[k++] = lk_dt_matches_open(&m, mf_dir, &o, NULL);
+  a = lk_arena_create((size_t)8 << 20);
+  if(m && a) {
+    e[k++] = lk_dt_matches_save(m, &r, &id, NULL, NULL);
+    e[k++] = lk_dt_matches_list(m, NULL, 0, 1, 50, a, &p);
+    e[k++] = lk_dt_matches_filters(m, a, &fl);
+    e[k++] = id ? lk_dt_matches_get(m, id, a, &g) : LK_OK;
+    e[k++] = lk_dt_matches_delete(m, &id, 1, NULL);
+  }
+  lk_mem_fail_after(0);
+  while(k--)
+    bad += e[k] != LK_OK && e[k] != LK_ERR_NOMEM;
+  if(m)
+    bad += lk_dt_matches_purge(m, 0, 0, &purged) != LK_OK;
+  lk_arena_destroy(a);
+  lk_dt_matches_close(m);
+  return bad;
+}
+
+static void test_alloc_failures(void)
+{
+  size_t start = lk_mem_in_use();
+  struct lk_dt_matches *m;
+  long n;
+  int bad = 0;
+  mf_fresh();
+  for(n = 1; n <= 16; n++)       /* 12 allocations reach every call */
+    bad += alloc_round(n);
+  CHECK(bad == 0);
+  CHECK_MSG(lk_mem_in_use() == start, "%zu bytes leaked",
+            lk_mem_in_use() - start);
+  m = mf_open();
+  CHECK(rows_total(m) == 0 && mf_disk_matches_rows(m));
+  lk_dt_matches_close(m);
+}
+
 int main(void)
 {
   size_t start = lk_mem_in_use();
@@ -729,6 +785,7 @@ int main(void)
   RUN(test_purge);
   RUN(test_sweep);
   RUN(test_names_refused);
+  RUN(test_alloc_failures);
   lk_free(jpg);
   mf_teardown();
   CHECK_MSG(lk_mem_in_use() == start, "%zu bytes still allocated",
