@@ -393,19 +393,13 @@ static lk_err lk_dtm_insert_faces(struct lk_dtm_db *d, int64_t id,
 static lk_err lk_dtm_insert(struct lk_dt_matches *m,
                             const struct lk_dtm_row_in *r, int64_t *id)
 {
-  lk_err err;
-  pthread_mutex_lock(&m->write_lock);
-  err = lk_dtm_begin(m->writer, 1);
-  if(!err)
-    err = lk_dtm_insert_row(m->writer, r, id);
+  lk_err err = lk_dtm_write_begin(m);
+  if(err)
+    return err;
+  err = lk_dtm_insert_row(m->writer, r, id);
   if(!err)
     err = lk_dtm_insert_faces(m->writer, *id, r->in->faces, r->in->n_faces);
-  if(!err)
-    err = lk_dtm_commit(m->writer);
-  if(err)
-    lk_dtm_rollback(m->writer);
-  pthread_mutex_unlock(&m->write_lock);
-  return err;
+  return lk_dtm_write_end(m, err);
 }
 
 /* The file first, fsync'ed, then the row; the shared files lock keeps
@@ -516,19 +510,13 @@ lk_err lk_dt_matches_update(struct lk_dt_matches *m, int64_t id,
   err = lk_dtm_check_faces(faces, n_faces, why);
   if(!err)
     err = lk_dtm_check_result(result, why);
+  if(!err)
+    err = lk_dtm_write_begin(m);
   if(err)
     return err;
-  pthread_mutex_lock(&m->write_lock);
-  err = lk_dtm_begin(m->writer, 1);
-  if(!err)
-    err = lk_dtm_update_row(m->writer, id, faces, n_faces, result,
-                            lk_dtm_now(m));
-  if(!err)
-    err = lk_dtm_commit(m->writer);
-  if(err)
-    lk_dtm_rollback(m->writer);
-  pthread_mutex_unlock(&m->write_lock);
-  return err;
+  err = lk_dtm_update_row(m->writer, id, faces, n_faces, result,
+                          lk_dtm_now(m));
+  return lk_dtm_write_end(m, err);
 }
 
 lk_err lk_dt_matches_image(struct lk_dt_matches *m, const char *filename,

@@ -423,3 +423,48 @@ void lk_dtm_reader_put(struct lk_dt_matches *m, struct lk_dtm_db *d)
   pthread_cond_signal(&m->pool_freed);
   pthread_mutex_unlock(&m->pool_lock);
 }
+
+/* ---- transactions on the handle ---------------------------------------- */
+
+lk_err lk_dtm_write_begin(struct lk_dt_matches *m)
+{
+  lk_err err;
+  pthread_mutex_lock(&m->write_lock);
+  err = lk_dtm_begin(m->writer, 1);
+  if(err)
+    pthread_mutex_unlock(&m->write_lock);
+  return err;
+}
+
+lk_err lk_dtm_write_end(struct lk_dt_matches *m, lk_err err)
+{
+  if(!err)
+    err = lk_dtm_commit(m->writer);
+  if(err)
+    lk_dtm_rollback(m->writer);
+  pthread_mutex_unlock(&m->write_lock);
+  return err;
+}
+
+lk_err lk_dtm_read_begin(struct lk_dt_matches *m, struct lk_dtm_db **d)
+{
+  lk_err err;
+  *d = lk_dtm_reader_get(m);
+  err = lk_dtm_begin(*d, 0);
+  if(err) {
+    lk_dtm_reader_put(m, *d);
+    *d = NULL;
+  }
+  return err;
+}
+
+lk_err lk_dtm_read_end(struct lk_dt_matches *m, struct lk_dtm_db *d,
+                       lk_err err)
+{
+  if(!err)
+    err = lk_dtm_commit(d);
+  if(err)
+    lk_dtm_rollback(d);
+  lk_dtm_reader_put(m, d);
+  return err;
+}

@@ -94,6 +94,18 @@ lk_err lk_dtm_begin(struct lk_dtm_db *d, int write);
 lk_err lk_dtm_commit(struct lk_dtm_db *d);
 void lk_dtm_rollback(struct lk_dtm_db *d);   /* no-op outside one */
 
+/* One write transaction on the writer, under the write lock: begin
+ * takes the lock (and does not hold it when it fails); end commits when
+ * err is LK_OK, else rolls back, releases the lock and returns the
+ * outcome. */
+lk_err lk_dtm_write_begin(struct lk_dt_matches *m);
+lk_err lk_dtm_write_end(struct lk_dt_matches *m, lk_err err);
+/* The same for one read transaction (one snapshot) on a borrowed
+ * reader. */
+lk_err lk_dtm_read_begin(struct lk_dt_matches *m, struct lk_dtm_db **d);
+lk_err lk_dtm_read_end(struct lk_dt_matches *m, struct lk_dtm_db *d,
+                       lk_err err);
+
 /* Borrow a reader (waiting while all are out) and give it back. */
 struct lk_dtm_db *lk_dtm_reader_get(struct lk_dt_matches *m);
 void lk_dtm_reader_put(struct lk_dt_matches *m, struct lk_dtm_db *d);

@@ -262,19 +262,16 @@ lk_err lk_dt_matches_list(struct lk_dt_matches *m,
     lk_dtm_where_clear(&w);
     return err;
   }
-  d = lk_dtm_reader_get(m);
-  err = lk_dtm_begin(d, 0);
-  if(!err)
+  err = lk_dtm_read_begin(m, &d);
+  if(!err) {
     err = lk_dtm_count(d, &w, &out->total);
-  if(!err)
-    err = lk_dtm_page(d, &w, (int64_t)(page - 1) * limit, limit, arena, out);
-  if(!err)
-    err = lk_dtm_commit(d);
-  if(err) {
-    lk_dtm_rollback(d);
-    memset(out, 0, sizeof *out);
+    if(!err)
+      err = lk_dtm_page(d, &w, (int64_t)(page - 1) * limit, limit, arena,
+                        out);
+    err = lk_dtm_read_end(m, d, err);
   }
-  lk_dtm_reader_put(m, d);
+  if(err)
+    memset(out, 0, sizeof *out);
   lk_dtm_where_clear(&w);
   return err;
 }
@@ -307,18 +304,13 @@ static lk_err lk_dtm_get(struct lk_dt_matches *m, int64_t key,
                          const char *file, struct lk_arena *a,
                          struct lk_dt_match *out)
 {
-  struct lk_dtm_db *d = lk_dtm_reader_get(m);
-  lk_err err = lk_dtm_begin(d, 0);
+  enum lk_dtm_sql q = file ? LK_DTM_GET_FILE : LK_DTM_GET;
+  struct lk_dtm_db *d;
+  lk_err err = lk_dtm_read_begin(m, &d);
   if(!err)
-    err = lk_dtm_get_by(d, file ? LK_DTM_GET_FILE : LK_DTM_GET, key, file, a,
-                        out);
-  if(!err)
-    err = lk_dtm_commit(d);
-  if(err) {
-    lk_dtm_rollback(d);
+    err = lk_dtm_read_end(m, d, lk_dtm_get_by(d, q, key, file, a, out));
+  if(err)
     memset(out, 0, sizeof *out);
-  }
-  lk_dtm_reader_put(m, d);
   return err;
 }
 
@@ -399,18 +391,13 @@ static lk_err lk_dtm_filters(struct lk_dtm_db *d, struct lk_arena *a,
 lk_err lk_dt_matches_filters(struct lk_dt_matches *m, struct lk_arena *arena,
                              struct lk_dt_match_filters *out)
 {
-  struct lk_dtm_db *d = lk_dtm_reader_get(m);
+  struct lk_dtm_db *d;
   lk_err err;
   memset(out, 0, sizeof *out);
-  err = lk_dtm_begin(d, 0);
+  err = lk_dtm_read_begin(m, &d);
   if(!err)
-    err = lk_dtm_filters(d, arena, out);
-  if(!err)
-    err = lk_dtm_commit(d);
-  if(err) {
-    lk_dtm_rollback(d);
+    err = lk_dtm_read_end(m, d, lk_dtm_filters(d, arena, out));
+  if(err)
     memset(out, 0, sizeof *out);
-  }
-  lk_dtm_reader_put(m, d);
   return err;
 }

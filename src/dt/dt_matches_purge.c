@@ -39,21 +39,15 @@ static lk_err lk_dtm_delete_rows(struct lk_dt_matches *m, const int64_t *ids,
 {
   sqlite3_stmt *st;
   int i;
-  lk_err err;
-  pthread_mutex_lock(&m->write_lock);
-  err = lk_dtm_begin(m->writer, 1);
-  if(!err)
-    err = lk_dtm_stmt(m->writer, LK_DTM_DELETE, &st);
+  lk_err err = lk_dtm_write_begin(m);
+  if(err)
+    return err;
+  err = lk_dtm_stmt(m->writer, LK_DTM_DELETE, &st);
   for(i = 0; !err && i < n; i++) {
     sqlite3_bind_int64(st, 1, ids[i]);
     err = lk_dtm_take(m->writer, st, names, n, n_names, rows);
   }
-  if(!err)
-    err = lk_dtm_commit(m->writer);
-  if(err)
-    lk_dtm_rollback(m->writer);
-  pthread_mutex_unlock(&m->write_lock);
-  return err;
+  return lk_dtm_write_end(m, err);
 }
 
 lk_err lk_dt_matches_delete(struct lk_dt_matches *m, const int64_t *ids,
@@ -89,11 +83,10 @@ static lk_err lk_dtm_purge_batch(struct lk_dt_matches *m, double now,
                                  long *rows)
 {
   sqlite3_stmt *st;
-  lk_err err;
-  pthread_mutex_lock(&m->write_lock);
-  err = lk_dtm_begin(m->writer, 1);
-  if(!err)
-    err = lk_dtm_stmt(m->writer, LK_DTM_PURGE, &st);
+  lk_err err = lk_dtm_write_begin(m);
+  if(err)
+    return err;
+  err = lk_dtm_stmt(m->writer, LK_DTM_PURGE, &st);
   if(!err) {
     if(match_hours >= 0)
       sqlite3_bind_double(st, 1, now - match_hours * 3600);
@@ -103,12 +96,7 @@ static lk_err lk_dtm_purge_batch(struct lk_dt_matches *m, double now,
     err = lk_dtm_take(m->writer, st, names, LK_DTM_PURGE_BATCH, n_names,
                       rows);
   }
-  if(!err)
-    err = lk_dtm_commit(m->writer);
-  if(err)
-    lk_dtm_rollback(m->writer);
-  pthread_mutex_unlock(&m->write_lock);
-  return err;
+  return lk_dtm_write_end(m, err);
 }
 
 lk_err lk_dt_matches_purge(struct lk_dt_matches *m, double match_hours,
