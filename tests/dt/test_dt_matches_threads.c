@@ -1,9 +1,10 @@
 /* test_dt_matches_threads.c - the matches store under threads at once:
  * writers saving, readers listing pages and reading images, a deleter
- * taking rows as they appear and a sweeper sweeping all the while. Every save must succeed, every page be whole,
- * and at the end the files on disk must be exactly those the rows name;
- * a sweep that did not wait for saves between their file and their row
- * would take files and fail this. */
+ * taking rows as they appear and a sweeper sweeping all the while. Every
+ * save must succeed, every page be whole, and at the end the files on
+ * disk must be exactly those the rows name; a sweep that did not wait for
+ * saves between their file and their row would take files and fail
+ * this. */
 #include <pthread.h>
 
 #include "matches_fixture.h"
