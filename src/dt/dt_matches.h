@@ -42,7 +42,7 @@ struct lk_dt_matches_opts {
   int busy_timeout_ms;      /* SQLite busy timeout (default 5000) */
   int jpeg_quality;         /* latest images, 1..100 (default 90) */
   /* Unix seconds for created_at and purges; NULL: the real clock. Tests
-   * set it to move time. */
+   * set it to move time. Called from any thread that saves or purges. */
   double (*now)(void *ctx);
   void *now_ctx;
 };
