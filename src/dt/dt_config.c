@@ -94,65 +94,69 @@ static lk_err dt_detectors(struct dt_load *l)
 }
 
 static lk_err dt_port(struct dt_load *l, const struct dt_where *w,
-                      const char *s, long *port)
+                      const char *s, const char *got, long *port)
 {
   char *end;
   long p = strtol(s, &end, 10);
   if(!isdigit((unsigned char)*s) || *end || p < 1 || p > 65535)
     return dt_fail(l, w, "expected host or host:port with a port from 1 to "
-                   "65535, got '%.80s'", l->cfg->mqtt.host);
+                   "65535, got %s", got);
   *port = p;
   return LK_OK;
 }
 
-/* host, host:port, [v6]:port or a bare IPv6 address, as mqtt.js takes. */
+/* host, host:port, [v6]:port or a bare IPv6 address, as mqtt.js takes.
+ * got is the value as a message shows it. */
 static lk_err dt_host_split(struct dt_load *l, const struct dt_where *w,
-                            const char *h, long *port)
+                            const char *h, const char *got, long *port)
 {
-  struct lk_dt_mqtt *m = &l->cfg->mqtt;
   const char *colon = strrchr(h, ':'), *close = strchr(h, ']');
   size_t len = strlen(h);
   char *name;
 
-  if(strstr(h, "://") || strpbrk(h, " \t/@?#"))
+  if(strstr(h, "://") || strpbrk(h, " \t\r\n/@?#"))
     return dt_fail(l, w, "expected host or host:port, without a scheme "
-                   "(mqtt.protocol picks mqtts), got '%.80s'", h);
+                   "(mqtt.protocol picks mqtts), got %s", got);
   if(h[0] == '[') {
     if(!close || (close[1] && close[1] != ':') || close == h + 1)
-      return dt_fail(l, w, "expected [address]:port, got '%.80s'", h);
-    if(close[1] && dt_port(l, w, close + 2, port))
+      return dt_fail(l, w, "expected [address]:port, got %s", got);
+    if(close[1] && dt_port(l, w, close + 2, got, port))
       return LK_ERR_INVAL;
     h++;
     len = (size_t)(close - h);
   } else if(colon && colon == strchr(h, ':')) {
-    if(dt_port(l, w, colon + 1, port))
+    if(dt_port(l, w, colon + 1, got, port))
       return LK_ERR_INVAL;
     len = (size_t)(colon - h);
   }
   if(!len)
-    return dt_fail(l, w, "expected host or host:port, got '%.80s'", m->host);
+    return dt_fail(l, w, "expected host or host:port, got %s", got);
   name = lk_arena_alloc(l->arena, len + 1);
   if(!name)
     return LK_ERR_NOMEM;
   memcpy(name, h, len);
   name[len] = '\0';
-  m->hostname = name;
+  l->cfg->mqtt.hostname = name;
   return LK_OK;
 }
 
 static lk_err dt_mqtt(struct dt_load *l)
 {
   struct lk_dt_mqtt *m = &l->cfg->mqtt;
-  const struct dt_where *hw = dt_origin(l->cfg, "mqtt.host", NULL);
+  int secret;
+  const struct dt_where *hw = dt_origin(l->cfg, "mqtt.host", &secret);
   const struct dt_where *pw = dt_origin(l->cfg, "mqtt.port", NULL);
   struct dt_where none = { "mqtt.port", 0, NULL };
+  char got[128] = "a secret value";
   long port = -1;
   lk_err err;
 
   if(m->port == 0)
     return dt_fail(l, pw ? pw : &none, "expected -1 (the protocol's port) "
                    "or a port from 1 to 65535, got '0'");
-  if(m->host && (err = dt_host_split(l, hw, m->host, &port)))
+  if(m->host && !secret)
+    dt_quote(m->host, got, sizeof got);
+  if(m->host && (err = dt_host_split(l, hw, m->host, got, &port)))
     return err;
   if(port > 0 && m->port > 0 && port != m->port)
     return dt_fail(l, pw, "%ld, but mqtt.host says port %ld", m->port, port);

@@ -120,6 +120,9 @@ lk_err dt_value(struct dt_load *l, const struct dt_key *k,
                 const struct lk_conf_node *n, const char *text,
                 const struct dt_where *w, void *dst);
 
+/* 'text' for a message: at most 80 bytes, a line break shown as \n. */
+void dt_quote(const char *text, char *buf, size_t size);
+
 /* Fails with why = "file:line: path: <fmt>" (no line: "path: ..."; from
  * the environment: "ENV (path): ..."). */
 lk_err dt_fail(struct dt_load *l, const struct dt_where *w, const char *fmt,

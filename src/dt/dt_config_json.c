@@ -277,6 +277,10 @@ fail:
 
 /* --- lines --------------------------------------------------------------- */
 
+static const char dt_controls[] = "\x01\x02\x03\x04\x05\x06\x07\x08\x09"
+  "\x0a\x0b\x0c\x0d\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a"
+  "\x1b\x1c\x1d\x1e\x1f";
+
 struct dt_lines {
   const struct lk_dt_config *c;
   void (*fn)(void *ctx, const char *line);
@@ -291,9 +295,10 @@ static lk_err dt_line(const struct dt_lines *d, const cJSON *v,
   const char *shown;
   size_t size;
 
-  if(cJSON_IsString(v)) {
-    shown = v->valuestring[0] ? v->valuestring : "\"\"";
-  } else {
+  if(cJSON_IsString(v) && v->valuestring[0] &&
+     !v->valuestring[strcspn(v->valuestring, dt_controls)]) {
+    shown = v->valuestring;
+  } else {                      /* "", a line break: quoted, escaped */
     text = cJSON_PrintUnformatted(v);
     if(!text)
       return LK_ERR_NOMEM;
@@ -309,7 +314,10 @@ static lk_err dt_line(const struct dt_lines *d, const cJSON *v,
   size = strlen(path) + strlen(shown) + strlen(origin) + 8;
   line = lk_malloc(size);
   if(line) {
+    char *p;
     snprintf(line, size, "%s = %s (%s)", path, shown, origin);
+    for(p = line; *p; p++)      /* a camera named "a\nb": still one line */
+      *p = (unsigned char)*p < 0x20 ? '?' : *p;
     d->fn(d->ctx, line);
   }
   lk_free(line);

@@ -14,6 +14,7 @@ lk_err dt_fail(struct dt_load *l, const struct dt_where *w, const char *fmt,
                ...)
 {
   va_list ap;
+  char *p;
   int n;
   if(!l->why)
     return LK_ERR_INVAL;
@@ -29,6 +30,10 @@ lk_err dt_fail(struct dt_load *l, const struct dt_where *w, const char *fmt,
   va_start(ap, fmt);
   vsnprintf(l->why + n, LK_CONF_ERRMAX - (size_t)n, fmt, ap);
   va_end(ap);
+  for(p = l->why; *p; p++) {
+    if((unsigned char)*p < 0x20 || *p == 0x7f)
+      *p = ' ';           /* one line, whatever a key or value held */
+  }
   return LK_ERR_INVAL;
 }
 
@@ -255,6 +260,9 @@ static lk_err dt_apply_key(struct dt_load *l, const struct dt_key *k,
   if(env && env[0]) {
     w.line = 0;
     w.env = k->env;
+    /* the config outlives what getenv returned (setenv, a test's buffer) */
+    if(!(env = dt_strdup(l, env)))
+      return LK_ERR_NOMEM;
     if((err = dt_value(l, k, NULL, env, &w, dst)) ||
        (err = dt_given(l, k, a, &w, 0)))
       return err;

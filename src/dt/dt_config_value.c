@@ -85,6 +85,26 @@ static void dt_enum_text(const char *const *names, char *buf, size_t size)
   }
 }
 
+void dt_quote(const char *text, char *buf, size_t size)
+{
+  size_t i, o = 0;
+  buf[o++] = '\'';
+  for(i = 0; text[i] && i < 80 && o + 6 < size; i++) {
+    if(text[i] == '\n') {
+      buf[o++] = '\\';
+      buf[o++] = 'n';
+    } else {
+      buf[o++] = (unsigned char)text[i] < 0x20 ? '?' : text[i];
+    }
+  }
+  if(text[i] && o + 5 < size) {
+    memcpy(buf + o, "...", 3);
+    o += 3;
+  }
+  buf[o++] = '\'';
+  buf[o] = '\0';
+}
+
 /* What the value looks like, for "got ...": never a secret's text. */
 static void dt_got(const struct dt_key *k, const struct lk_conf_node *n,
                    const char *text, char *buf, size_t size)
@@ -98,7 +118,7 @@ static void dt_got(const struct dt_key *k, const struct lk_conf_node *n,
   else if((n && n->secret) || dt_secret_name(leaf))
     snprintf(buf, size, "a secret value");
   else
-    snprintf(buf, size, "'%.80s%s'", text, strlen(text) > 80 ? "..." : "");
+    dt_quote(text, buf, size);
 }
 
 static lk_err dt_bad(struct dt_load *l, const struct dt_where *w,

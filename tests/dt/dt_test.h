@@ -129,7 +129,7 @@ static inline void dt_test_begin(void)
     exit(1);
   }
   put("secrets.yml", "mqtt_pass: pw\nbroker: secret-broker.lan\n"
-      "port: eighty\n");
+      "port: eighty\nbadhost: mqtt://secret-host\n");
 }
 
 static inline int dt_test_end(void)

@@ -68,6 +68,14 @@ static const struct bad bad[] = {
   { "mqtt:\n  protocol: !secret port\n",
     "config.yml:2: mqtt.protocol: expected mqtt, mqtts, tcp, tls, ws or wss, "
     "got a secret value" },
+  { "mqtt:\n  host: !secret badhost\n",
+    "config.yml:2: mqtt.host: expected host or host:port, without a scheme "
+    "(mqtt.protocol picks mqtts), got a secret value" },
+  /* one line, whatever the value holds */
+  { "auth: |\n  yes\n  no\n",
+    "config.yml:1: auth: expected true or false, got 'yes\\nno\\n'" },
+  { "cameras:\n  \"a\\nb\": 1\n",
+    "config.yml:2: cameras.a b: expected a map of keys, got a single value" },
   /* maps and lists where they do not belong */
   { "mqtt: localhost\n",
     "config.yml:1: mqtt: expected a map of keys, got a single value" },

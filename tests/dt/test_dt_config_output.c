@@ -230,6 +230,14 @@ static void test_lines(void)
     CHECK_MSG(!strstr(l.text[i], "s3cret") && !strstr(l.text[i], "hunter2")
               && !strstr(l.text[i], "AKIA"), "%s", l.text[i]);
   CHECK(lk_dt_config_log(&c) == LK_OK);
+
+  /* one line each, whatever a value holds */
+  CHECK_MSG(load_text("time:\n  format: |\n    HH:mm\n    dd\nui:\n"
+                      "  path: ''\n", NULL, a, &c) == LK_OK, "%s", why);
+  l.n = 0;
+  CHECK(lk_dt_config_lines(&c, keep, &l) == LK_OK);
+  CHECK_LINE(&l, "time.format = \"HH:mm\\ndd\\n\" (config.yml:2)");
+  CHECK_LINE(&l, "ui.path = \"\" (config.yml:6)");
   lk_arena_destroy(a);
 }
 
