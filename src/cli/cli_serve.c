@@ -17,6 +17,7 @@
 
 #include "base/log.h"
 #include "cli.h"
+#include "dt/dt_service.h"
 #include "fetch/fetch.h"
 #include "http/api.h"
 
@@ -70,6 +71,8 @@ static int cli_serve_data_dir(const struct cli_ctx *c, char *images,
 
 struct cli_server {
   char images[4096];
+  struct lk_dt_config dt_cfg;         /* Double Take's keys (and env) */
+  struct lk_dt_service *dt;           /* NULL: no MQTT or Frigate set */
   struct lk_arena *conf;          /* config values live here */
   struct lk_fetch_policy fetch;
   struct lk_store *store;
@@ -239,6 +242,29 @@ static int cli_serve_prewarm(struct cli_ctx *c)
   return CLI_EXIT_OK;
 }
 
+/* Double Take's side, when the config (or MQTT_HOST, FRIGATE_URL, ...)
+ * sets MQTT or Frigate up: events in, results out (docs/doubletake.md). */
+static int cli_serve_dt(struct cli_ctx *c, struct cli_server *s)
+{
+  struct lk_dt_service_opts o = lk_dt_service_default_opts();
+  char why[LK_CONF_ERRMAX] = "";
+  if(lk_dt_config_load(c->conf_root, c->config, s->conf, &s->dt_cfg, why)) {
+    cli_error(c, "%s", why);
+    return CLI_EXIT_USAGE;
+  }
+  if(!s->dt_cfg.mqtt.enabled && !s->dt_cfg.frigate.enabled)
+    return CLI_EXIT_OK;
+  lk_dt_config_log(&s->dt_cfg);
+  o.cfg = &s->dt_cfg;
+  o.pipe = s->pipe;
+  if(lk_dt_service_create(&s->dt, &o, why) ||
+     lk_dt_service_start(s->dt, why)) {
+    cli_error(c, "Double Take: %s", why[0] ? why : "cannot start");
+    return CLI_EXIT_FAIL;
+  }
+  return CLI_EXIT_OK;
+}
+
 static int cli_serve_run(struct cli_ctx *c)
 {
   struct cli_server s;
@@ -274,6 +300,8 @@ static int cli_serve_run(struct cli_ctx *c)
   if(!rc)
     rc = cli_serve_open(c, &s);
   if(!rc)
+    rc = cli_serve_dt(c, &s);
+  if(!rc)
     rc = cli_serve_start(c, &s);
   if(!rc) {
     sigwait(&set, &sig);
@@ -283,6 +311,7 @@ static int cli_serve_run(struct cli_ctx *c)
              "drain deadline");
   }
   lk_http_server_destroy(s.http);
+  lk_dt_service_destroy(s.dt);        /* drains its events first */
   lk_pipeline_destroy(s.pipe);
   lk_store_close(s.store);
   lk_arena_destroy(s.conf);
