@@ -96,4 +96,30 @@ void lk_image_draw_rect(struct lk_image *img, int x0, int y0, int x1, int y1,
                         int thickness, unsigned char r, unsigned char g,
                         unsigned char b);
 
+/* Fill the rectangle with corners (x0,y0) and (x1,y1), both included,
+ * clipped to the image. */
+void lk_image_fill_rect(struct lk_image *img, int x0, int y0, int x1, int y1,
+                        unsigned char r, unsigned char g, unsigned char b);
+
+/* Text in the built-in 5x8 bitmap font (src/image/font.c), each font pixel
+ * a scale x scale square (scale 1..LK_IMAGE_FONT_SCALE_MAX; others are
+ * clamped). (x, y) is the top left of the first glyph; glyphs advance
+ * LK_IMAGE_FONT_ADVANCE * scale; only lit pixels are drawn (put a
+ * lk_image_fill_rect behind for a background); clipped to the image. No
+ * line breaks. Printable ASCII is drawn as itself; every other character,
+ * a UTF-8 sequence counting as one, is a hollow box of the same size.
+ * Returns lk_image_text_width(text, scale). */
+#define LK_IMAGE_FONT_W 5
+#define LK_IMAGE_FONT_H 8
+#define LK_IMAGE_FONT_ADVANCE 6      /* a glyph and one column of space */
+#define LK_IMAGE_FONT_SCALE_MAX 64
+int lk_image_draw_text(struct lk_image *img, int x, int y, const char *text,
+                       int scale, unsigned char r, unsigned char g,
+                       unsigned char b);
+
+/* The width in pixels lk_image_draw_text covers: glyphs * ADVANCE * scale
+ * less the space after the last glyph; 0 for "". The height is
+ * LK_IMAGE_FONT_H * scale. */
+int lk_image_text_width(const char *text, int scale);
+
 #endif

@@ -59,4 +59,11 @@ lk_err lk_img_exif_orientation(const unsigned char *exif, size_t len,
 void lk_img_orient(const unsigned char *src, int w, int h, int orientation,
                    unsigned char *dst);
 
+/* font.c: glyphs for ASCII 32..126 at index c - 32, then the box drawn for
+ * any other character (LK_IMG_FONT_BOX); rows of '#' (lit) and '.'. */
+#define LK_IMG_FONT_GLYPHS 96
+#define LK_IMG_FONT_BOX 95
+extern const char lk_img_font[LK_IMG_FONT_GLYPHS][LK_IMAGE_FONT_H]
+                             [LK_IMAGE_FONT_W + 1];
+
 #endif

@@ -2,24 +2,24 @@
  * face id (cfg.image_dir/123.jpg), and the deletes that take them away.
  *
  * Order of writes: the face row commits first (it is what a client's
- * acknowledgement promises), then the image goes to a temporary file that
- * is fsync'ed and renamed into place, then the row learns the file's name.
- * A crash in between leaves a face without an image (its /img answers 404)
- * or a file without a face, which lk_pipeline_image_sweep removes. The
+ * acknowledgement promises), then the image is written durably
+ * (lk_file_write_durable: a temporary file, fsync, rename), then the row
+ * learns the file's name. A crash in between leaves a face without an
+ * image (its /img answers 404) or a file without a face (or a temporary
+ * file), which lk_pipeline_image_sweep removes. The
  * store keeps only the file name, never a path, so a moved data folder
  * still works and no stored value can point outside image_dir. */
 #include "pipeline_int.h"
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/file.h"
 #include "base/log.h"
 
 static const char *lk_keep_ext(const void *img, size_t len)
@@ -52,60 +52,19 @@ static int lk_keep_path(const struct lk_pipeline *p, const char *name,
   return snprintf(buf, size, "%s/%s", p->cfg.image_dir, name) < (int)size;
 }
 
-static int lk_keep_write_all(int fd, const unsigned char *b, size_t len)
-{
-  while(len) {
-    ssize_t w = write(fd, b, len);
-    if(w < 0 && errno == EINTR)
-      continue;
-    if(w <= 0)
-      return -1;
-    b += w;
-    len -= (size_t)w;
-  }
-  return 0;
-}
-
-/* Write tmp, fsync, rename to final, fsync the folder: the file is whole
- * or absent after a crash. */
-static int lk_keep_write(const char *dir, const char *tmp, const char *path,
-                         const void *img, size_t len)
-{
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600), dfd;
-  if(fd < 0)
-    return -1;
-  if(lk_keep_write_all(fd, img, len) || fsync(fd)) {
-    close(fd);
-    unlink(tmp);
-    return -1;
-  }
-  if(close(fd) || rename(tmp, path)) {
-    unlink(tmp);
-    return -1;
-  }
-  dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if(dfd >= 0) {
-    fsync(dfd);
-    close(dfd);
-  }
-  return 0;
-}
-
 void lk_pipeline_keep_image(struct lk_pipeline *p, int64_t face_id,
                             const void *img, size_t len)
 {
   struct lk_store_face_update u;
-  char name[64], tmp[4096], path[4096];
+  char name[64], path[4096];
   const char *ext = lk_keep_ext(img, len);
   lk_err err;
 
   if(!p->cfg.image_dir || !ext)
     return;
   snprintf(name, sizeof name, "%" PRId64 ".%s", face_id, ext);
-  if(snprintf(tmp, sizeof tmp, "%s/%" PRId64 ".tmp", p->cfg.image_dir,
-              face_id) >= (int)sizeof tmp ||
-     !lk_keep_path(p, name, path, sizeof path) ||
-     lk_keep_write(p->cfg.image_dir, tmp, path, img, len)) {
+  if(!lk_keep_path(p, name, path, sizeof path) ||
+     lk_file_write_durable(p->cfg.image_dir, name, img, len)) {
     lk_log(LK_LOG_WARN, "pipeline", "face %" PRId64 ": cannot keep its "
            "image in %s: %s", face_id, p->cfg.image_dir, strerror(errno));
     return;
@@ -119,31 +78,6 @@ void lk_pipeline_keep_image(struct lk_pipeline *p, int64_t face_id,
       lk_log(LK_LOG_WARN, "pipeline", "face %" PRId64 ": cannot record "
              "its image: %s", face_id, lk_strerror(err));
   }
-}
-
-static lk_err lk_keep_read(const char *path, struct lk_arena *arena,
-                           const unsigned char **data, size_t *len)
-{
-  FILE *f = fopen(path, "rb");
-  unsigned char *buf;
-  long size;
-  lk_err err = LK_OK;
-
-  if(!f)
-    return errno == ENOENT ? LK_ERR_NOT_FOUND : LK_ERR_IO;
-  if(fseek(f, 0, SEEK_END) || (size = ftell(f)) < 0 ||
-     fseek(f, 0, SEEK_SET))
-    err = LK_ERR_IO;
-  else if(!(buf = lk_arena_alloc(arena, (size_t)size + 1)))
-    err = LK_ERR_NOMEM;
-  else if(fread(buf, 1, (size_t)size, f) != (size_t)size)
-    err = LK_ERR_IO;
-  else {
-    *data = buf;
-    *len = (size_t)size;
-  }
-  fclose(f);
-  return err;
 }
 
 lk_err lk_pipeline_face_image(struct lk_pipeline *p, int64_t face_id,
@@ -166,7 +100,7 @@ lk_err lk_pipeline_face_image(struct lk_pipeline *p, int64_t face_id,
   if(!p->cfg.image_dir || !f.image_path ||
      !lk_keep_path(p, f.image_path, path, sizeof path))
     return LK_ERR_NOT_FOUND;
-  err = lk_keep_read(path, arena, data, len);
+  err = lk_file_read_arena(path, 0, arena, data, len);
   if(!err)
     *type = lk_keep_type(f.image_path);
   return err;

@@ -1,7 +1,12 @@
-/* test_base.c - lk_strerror covers every lk_err; allocator and arena. */
+/* test_base.c - lk_strerror covers every lk_err; allocator and arena;
+ * durable file writes and whole-file reads. */
+#include <dirent.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/err.h"
+#include "base/file.h"
 #include "base/mem.h"
 #include "test.h"
 
@@ -59,6 +64,63 @@ static void test_arena(void)
   lk_arena_destroy(NULL);
 }
 
+static int count_entries(const char *dir)
+{
+  DIR *d = opendir(dir);
+  struct dirent *e;
+  int n = 0;
+  if(!d)
+    return -1;
+  while((e = readdir(d)))
+    n += e->d_name[0] != '.';
+  closedir(d);
+  return n;
+}
+
+static void test_file_durable(void)
+{
+  char dir[] = "/tmp/lk_base_XXXXXX", path[256];
+  struct lk_arena *a = lk_arena_create(1 << 20);
+  const unsigned char *data;
+  size_t len;
+
+  CHECK(mkdtemp(dir) != NULL);
+  CHECK(lk_file_write_durable(dir, "a.bin", "hello", 5) == LK_OK);
+  CHECK(lk_file_write_durable(dir, "a.bin", "bye", 3) == LK_OK);  /* replaces */
+  snprintf(path, sizeof path, "%s/a.bin", dir);
+  CHECK(lk_file_read_arena(path, 0, a, &data, &len) == LK_OK);
+  CHECK(len == 3 && !memcmp(data, "bye", 4));   /* NUL after the bytes */
+  CHECK(count_entries(dir) == 1);               /* no temporary file left */
+  CHECK(lk_file_read_arena(path, 2, a, &data, &len) == LK_ERR_TOO_LARGE);
+  CHECK(lk_file_write_durable(dir, "empty", "", 0) == LK_OK);
+
+  /* names, never paths */
+  CHECK(lk_file_write_durable(dir, "../x", "x", 1) == LK_ERR_INVAL);
+  CHECK(lk_file_write_durable(dir, ".hidden", "x", 1) == LK_ERR_INVAL);
+  CHECK(lk_file_write_durable(dir, "", "x", 1) == LK_ERR_INVAL);
+  snprintf(path, sizeof path, "%s/nope", dir);
+  CHECK(lk_file_write_durable(path, "a", "x", 1) == LK_ERR_IO);
+  CHECK(lk_file_read_arena(path, 0, a, &data, &len) == LK_ERR_NOT_FOUND);
+  CHECK(lk_file_read_arena(dir, 0, a, &data, &len) == LK_ERR_IO);
+  CHECK(count_entries(dir) == 2);
+
+  /* the names of temporary files, as a sweep after a crash sees them */
+  CHECK(lk_file_is_tmp("a.bin.tmp.Ab12Cd"));
+  CHECK(lk_file_is_tmp("x.tmp.000000"));
+  CHECK(!lk_file_is_tmp("a.bin"));
+  CHECK(!lk_file_is_tmp(".tmp.Ab12Cd"));        /* no name before it */
+  CHECK(!lk_file_is_tmp("a.tmp.Ab12C"));        /* five, not six */
+  CHECK(!lk_file_is_tmp("a.tmp.Ab1.Cd"));
+  CHECK(!lk_file_is_tmp("a.tmp.abcdef.jpg"));   /* a name, not a temp */
+
+  snprintf(path, sizeof path, "%s/a.bin", dir);
+  unlink(path);
+  snprintf(path, sizeof path, "%s/empty", dir);
+  unlink(path);
+  CHECK(rmdir(dir) == 0);
+  lk_arena_destroy(a);
+}
+
 int main(void)
 {
   size_t start = lk_mem_in_use();
@@ -66,6 +128,7 @@ int main(void)
   RUN(test_counted_alloc);
   RUN(test_fail_injection);
   RUN(test_arena);
+  RUN(test_file_durable);
   CHECK(lk_mem_in_use() == start);
   return test_report();
 }

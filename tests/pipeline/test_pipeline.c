@@ -269,7 +269,9 @@ static void test_kept_images(void)
   CHECK((junk = fopen(path, "w")) != NULL);
   if(junk)
     fclose(junk);
-  snprintf(path, sizeof path, "%s/%lld.tmp", images, (long long)id1);
+  /* a temporary file lk_file_write_durable left behind in a crash */
+  snprintf(path, sizeof path, "%s/%lld.png.tmp.Ab12Cd", images,
+           (long long)id1);
   CHECK((junk = fopen(path, "w")) != NULL);
   if(junk)
     fclose(junk);
