@@ -209,6 +209,8 @@ static void lk_dt_keep(struct lk_dt_run *r, const char *type,
   memset(&sv, 0, sizeof sv);
   sv.event_id = r->job->ev.id;
   sv.camera = r->job->ev.camera;
+  sv.zones = r->job->ev.zones;
+  sv.n_zones = (size_t)r->job->ev.n_zones;
   sv.type = type;
   sv.image = img;
   sv.len = len;

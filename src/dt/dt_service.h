@@ -35,6 +35,8 @@
 struct lk_dt_save {
   const char *event_id;
   const char *camera;
+  const char *const *zones;          /* Frigate's current_zones */
+  size_t n_zones;
   const char *type;                  /* snapshot, latest, mqtt, ... */
   const unsigned char *image;        /* as fetched */
   size_t len;
@@ -44,6 +46,13 @@ struct lk_dt_save {
 };
 typedef lk_err (*lk_dt_save_fn)(void *ctx, const struct lk_dt_save *what,
                                 char filename[64]);
+
+struct lk_dt_matches;
+/* The save hook onto the matches store (ctx: struct lk_dt_matches *):
+ * the image and a row per image, and the annotated latest images of the
+ * matched names, the camera and "unknown" (dt_keep.c). */
+lk_err lk_dt_save_to_store(void *ctx, const struct lk_dt_save *what,
+                           char filename[64]);
 
 struct lk_dt_service_opts {
   const struct lk_dt_config *cfg;    /* must outlive the service */
