@@ -12,6 +12,7 @@
 
 #include "base/log.h"
 #include "conf/conf.h"
+#include "dt/dt_matches.h"
 #include "dt/dt_service.h"
 #include "fake_frigate.h"
 #include "http/client.h"
@@ -29,6 +30,7 @@ static struct lk_face_engine *engine;
 static struct lk_store *store;
 static struct lk_pipeline *pipe_;
 static struct broker broker;
+static struct lk_dt_matches *matches;
 static struct fake_frigate frigate;
 static char dir[] = "/tmp/lk_dtsvc_XXXXXX";
 
@@ -174,6 +176,8 @@ static struct lk_dt_service *start_service(int workers, int queue)
   char why[LK_DT_SERVICE_ERRMAX] = "";
   o.cfg = &cfg;
   o.pipe = pipe_;
+  o.save = lk_dt_save_to_store;
+  o.save_ctx = matches;
   o.workers = workers;
   o.queue = queue;
   o.reset_s = 1;
@@ -256,6 +260,21 @@ static void test_known_person(void)
                    "\"joe biden\""), "%d: %s", frigate.n_sub_labels,
             frigate.sub_labels[0]);
   pthread_mutex_unlock(&frigate.lock);
+  /* the image was kept, with the latest annotated one of the name */
+  {
+    struct lk_arena *a = lk_arena_create(0);
+    struct lk_dt_match_page page;
+    const unsigned char *jpg;
+    size_t len;
+    char name[128];
+    CHECK(lk_dt_matches_list(matches, NULL, 0, 1, 50, a, &page) == LK_OK);
+    CHECK(page.n >= 1 && page.rows[0].has_match &&
+          !strcmp(page.rows[0].event_id, "1700000000.1-abc"));
+    CHECK(lk_dt_matches_latest_file(name, sizeof name, "joe biden") > 0);
+    CHECK_MSG(lk_dt_matches_latest_read(matches, name, a, &jpg, &len) ==
+              LK_OK && len > 1000, "%s", name);
+    lk_arena_destroy(a);
+  }
   /* and 1 s later the count goes back to 0 */
   at2 = 0;
   wait_topic("double-take/cameras/front/person", &at2, 100);
@@ -381,7 +400,8 @@ int main(void)
   lk_log_set_level(LK_LOG_ERROR);
   signal(SIGPIPE, SIG_IGN);
   mem0 = lk_mem_in_use();
-  if(setup_gallery() || broker_start(&broker, NULL) ||
+  if(setup_gallery() || lk_dt_matches_open(&matches, dir, NULL, NULL) ||
+     broker_start(&broker, NULL) ||
      fake_frigate_start(&frigate) || load_config() || !(obs = observer()) ||
      !(svc = start_service(2, 16))) {
     broker_cleanup(&broker);
@@ -394,6 +414,7 @@ int main(void)
   RUN(test_broker_restart);
   RUN(test_burst);
   lk_dt_service_destroy(svc);
+  lk_dt_matches_close(matches);
   lk_mqtt_destroy(obs);
   fake_frigate_stop(&frigate);
   lk_arena_destroy(cfg_arena);
