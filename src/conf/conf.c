@@ -341,27 +341,38 @@ const struct lk_conf_node *lk_conf_find(const struct lk_conf_node *root,
   return n;
 }
 
+/* How pattern k covers path, one dotted key at a time ("*" stands for
+ * any one key): 2 when they match, or path lies below what k names
+ * (accept all of it); 1 when path is a proper prefix of k (descend);
+ * 0 otherwise. */
+static int lk_conf_match(const char *k, const char *path)
+{
+  for(;;) {
+    size_t kl = strcspn(k, "."), pl = strcspn(path, ".");
+    if(!(kl == 1 && k[0] == '*') && (kl != pl || memcmp(k, path, kl)))
+      return 0;
+    k += kl;
+    path += pl;
+    if(!*k)
+      return 2;
+    if(!*path)
+      return 1;
+    k++;
+    path++;
+  }
+}
+
 /* 2: path is known (accept all below); 1: a prefix of a known path
  * (descend); 0: unknown. */
 static int lk_conf_known(const char *const *known, const char *path)
 {
-  size_t len = strlen(path);
   int best = 0;
   for(; *known; known++) {
-    const char *k = *known;
-    size_t kl = strlen(k);
-    if(!strcmp(k, path))
+    int m = lk_conf_match(*known, path);
+    if(m == 2)
       return 2;
-    if(kl > len && !strncmp(k, path, len) && k[len] == '.') {
-      if(!strcmp(k + len, ".*"))
-        best = best ? best : 1;
-      else
-        best = 1;
-    }
-    /* "cameras.*" accepts "cameras.front" and below */
-    if(kl >= 2 && !strcmp(k + kl - 2, ".*") && len > kl - 1 &&
-       !strncmp(k, path, kl - 1) && !strchr(path + kl - 1, '.'))
-      return 2;
+    if(m > best)
+      best = m;
   }
   return best;
 }

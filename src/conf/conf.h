@@ -63,10 +63,12 @@ const struct lk_conf_node *lk_conf_find(const struct lk_conf_node *root,
 
 /* Report every map key whose dotted path nobody reads. known is a
  * NULL-terminated list of paths: a key whose path is listed is accepted
- * with everything below it; "cameras.*" accepts any key under cameras
- * with everything below it; a key that is a prefix of a listed path
- * ("mqtt" of "mqtt.host") is descended into. Everything else is reported
- * once, in file order, with its line, and not descended into. */
+ * with everything below it; "*" stands for any one key, so "cameras.*"
+ * accepts any key under cameras with everything below it and
+ * "cameras.*.snapshot.url" that one key under each camera; a key that is
+ * a prefix of a listed path ("mqtt" of "mqtt.host") is descended into.
+ * Everything else is reported once, in file order, with its line, and not
+ * descended into. */
 typedef void (*lk_conf_unknown_fn)(void *ctx, const char *path, int line);
 void lk_conf_unknown(const struct lk_conf_node *root,
                      const char *const *known, lk_conf_unknown_fn fn,

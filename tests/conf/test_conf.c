@@ -142,6 +142,9 @@ static void test_unknown_keys(void)
     "cameras.*", "detect.match.confidence", "detect.match.purge",
     "notify", NULL
   };
+  static const char *const wild[] = {
+    "cameras.*.snapshot.url", "detect", "notify.*", NULL
+  };
   struct lk_arena *a = lk_arena_create(0);
   struct lk_conf_node *root = NULL;
   struct seen s;
@@ -155,6 +158,14 @@ static void test_unknown_keys(void)
   CHECK(!strcmp(s.paths[1], "frigate.attempts.snapshot") && s.lines[1] == 15);
   CHECK(!strcmp(s.paths[2], "detect.match.base64") && s.lines[2] == 26);
   CHECK(!strcmp(s.paths[3], "detect.unknown") && s.lines[3] == 27);
+
+  /* "*" in the middle: one key under each camera, the rest reported */
+  memset(&s, 0, sizeof s);
+  lk_conf_unknown(root, wild, remember, &s);
+  CHECK_MSG(s.n == 3, "%d unknown keys", s.n);
+  CHECK(!strcmp(s.paths[0], "mqtt") && s.lines[0] == 2);
+  CHECK(!strcmp(s.paths[1], "frigate") && s.lines[1] == 8);
+  CHECK(!strcmp(s.paths[2], "cameras.back.attempts") && s.lines[2] == 21);
   lk_arena_destroy(a);
 }
 
