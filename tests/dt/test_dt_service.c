@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/log.h"
 #include "conf/conf.h"
@@ -220,21 +221,33 @@ static void publish_event(struct lk_mqtt *m, const char *type, const char *id,
 static struct lk_mqtt *obs;
 static struct lk_dt_service *svc;
 
+static double lk_dt_test_now(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static void test_known_person(void)
 {
   const char *p;
+  double t0;
   int at = 0, at2;
   frigate_serves(BIDEN3);
   /* online (retained) before any event */
   p = wait_topic("double-take/available", &at, 5000);
   CHECK(p && !strcmp(p, "online"));
   at = 0;
+  t0 = lk_dt_test_now();
   publish_event(obs, "new", "1700000000.1-abc", "Front");
   p = wait_topic("double-take/matches/joe-biden", &at, 15000);
   CHECK_MSG(p != NULL, "no match published");
+  /* for the record, not a check: timings belong to bench/ */
+  printf("     event to double-take/matches: %.0f ms\n",
+         (lk_dt_test_now() - t0) * 1000);
   if(p) {
     CHECK(strstr(p, "\"id\":\"1700000000.1-abc\"") != NULL);
-    CHECK(strstr(p, "\"camera\":\"Front\"") != NULL);
+    CHECK(strstr(p, "\"camera\":\"front\"") != NULL);  /* as DT: lower */
     CHECK(strstr(p, "\"zones\":[\"yard\"]") != NULL);
     CHECK(strstr(p, "\"name\":\"joe biden\"") != NULL);
     CHECK(strstr(p, "\"match\":true") != NULL);
@@ -250,8 +263,9 @@ static void test_known_person(void)
   at2 = 0;
   p = wait_topic("homeassistant/sensor/double-take/joe-biden/config", &at2,
                  5000);
-  CHECK(p && strstr(p, "\"unique_id\":\"double_take_joe-biden\"") &&
-        strstr(p, "\"availability_topic\":\"double-take/available\""));
+  CHECK_MSG(p && strstr(p, "\"unique_id\":\"double_take_joe_biden\"") &&
+            strstr(p, "\"availability_topic\":\"double-take/available\""),
+            "%s", p ? p : "no discovery config");
   /* Frigate got the name */
   broker_sleep_ms(300);
   pthread_mutex_lock(&frigate.lock);
@@ -304,8 +318,11 @@ static void test_skips(void)
   const char *r;
   struct lk_dt_service_stats before, after;
   lk_dt_service_stats(svc, &before);
-  r = lk_dt_service_event(svc, "{\"type\":\"end\",\"after\":{\"id\":\"x\","
-                          "\"camera\":\"c\",\"label\":\"person\"}}", 58, 0, a);
+  {
+    static const char end[] = "{\"type\":\"end\",\"after\":{\"id\":\"x\","
+                              "\"camera\":\"c\",\"label\":\"person\"}}";
+    r = lk_dt_service_event(svc, end, strlen(end), 0, a);
+  }
   CHECK(r && !strcmp(r, "x - skip processing on end events"));
   r = lk_dt_service_event(svc, "not json", 8, 0, a);
   CHECK(r != NULL);
