@@ -34,6 +34,7 @@
 /* Everything a command can be told on its command line, plus the engine it
  * sets up. cli_ctx_init fills the defaults shown by --help. */
 struct cli_cmd;
+struct lk_conf_node;
 
 struct cli_ctx {
   const struct cli_cmd *def;  /* the command being run */
@@ -81,6 +82,7 @@ struct cli_ctx {
   /* Set while options come from a file or the environment: messages
    * start with it ("config.yml:12: server.port") and print no usage. */
   const char *origin;
+  const struct lk_conf_node *conf_root;   /* the --config file's tree */
   unsigned long long given;   /* bit i: option i came on the command line */
   /* positional arguments (point into argv) */
   char **pos;

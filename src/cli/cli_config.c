@@ -11,6 +11,7 @@
 #include "base/log.h"
 #include "cli.h"
 #include "conf/conf.h"
+#include "dt/dt_config.h"
 
 struct cli_conf_key {
   const char *path;     /* key in config.yml */
@@ -70,15 +71,27 @@ static void cli_conf_warn(void *ctx, const char *path, int line)
          c->config, line, path);
 }
 
-static void cli_conf_check_unknown(struct cli_ctx *c,
-                                   const struct lk_conf_node *root)
+/* One walk over the file with likeness's keys and Double Take's, which
+ * share it: a key neither reads is warned about. */
+static int cli_conf_check_unknown(struct cli_ctx *c,
+                                  const struct lk_conf_node *root,
+                                  struct lk_arena *arena)
 {
-  const char *known[CLI_CONF_N + 1];
-  size_t i;
+  const char *const *dt = lk_dt_config_paths();
+  const char **known;
+  size_t i, n = 0;
+  while(dt[n])
+    n++;
+  known = lk_arena_alloc(arena, (CLI_CONF_N + n + 1) * sizeof *known);
+  if(!known)
+    return CLI_EXIT_FAIL;
   for(i = 0; i < CLI_CONF_N; i++)
     known[i] = cli_conf_keys[i].path;
-  known[CLI_CONF_N] = NULL;
+  for(i = 0; i < n; i++)
+    known[CLI_CONF_N + i] = dt[i];
+  known[CLI_CONF_N + n] = NULL;
   lk_conf_unknown(root, known, cli_conf_warn, c);
+  return CLI_EXIT_OK;
 }
 
 /* One key from the file, when it is there and not null. */
@@ -135,7 +148,9 @@ int cli_config_apply(struct cli_ctx *c, struct lk_arena *arena)
       cli_error(c, "%s", why);
       return CLI_EXIT_USAGE;
     }
-    cli_conf_check_unknown(c, root);
+    if(cli_conf_check_unknown(c, root, arena))
+      return CLI_EXIT_FAIL;
+    c->conf_root = root;
   }
   for(i = 0; i < CLI_CONF_N && !rc; i++)
     rc = cli_conf_one(c, &cli_conf_keys[i], root, &from[i], origin,

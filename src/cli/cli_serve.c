@@ -17,6 +17,8 @@
 
 #include "base/log.h"
 #include "cli.h"
+#include "dt/dt_matches.h"
+#include "dt/dt_service.h"
 #include "fetch/fetch.h"
 #include "http/api.h"
 
@@ -70,6 +72,9 @@ static int cli_serve_data_dir(const struct cli_ctx *c, char *images,
 
 struct cli_server {
   char images[4096];
+  struct lk_dt_config dt_cfg;         /* Double Take's keys (and env) */
+  struct lk_dt_service *dt;           /* NULL: no MQTT or Frigate set */
+  struct lk_dt_matches *matches;      /* its kept images, DATA/matches */
   struct lk_arena *conf;          /* config values live here */
   struct lk_fetch_policy fetch;
   struct lk_store *store;
@@ -239,6 +244,56 @@ static int cli_serve_prewarm(struct cli_ctx *c)
   return CLI_EXIT_OK;
 }
 
+/* Double Take's side, when the config (or MQTT_HOST, FRIGATE_URL, ...)
+ * sets MQTT or Frigate up: events in, results out (docs/doubletake.md). */
+static int cli_serve_dt(struct cli_ctx *c, struct cli_server *s)
+{
+  struct lk_dt_service_opts o = lk_dt_service_default_opts();
+  char why[LK_CONF_ERRMAX] = "";
+  if(lk_dt_config_load(c->conf_root, c->config, s->conf, &s->dt_cfg, why)) {
+    cli_error(c, "%s", why);
+    return CLI_EXIT_USAGE;
+  }
+  if(!s->dt_cfg.mqtt.enabled && !s->dt_cfg.frigate.enabled)
+    return CLI_EXIT_OK;
+  lk_dt_config_log(&s->dt_cfg);
+  if(lk_dt_matches_open(&s->matches, c->data_dir, NULL, why)) {
+    cli_error(c, "%s", why);
+    return CLI_EXIT_FAIL;
+  }
+  o.cfg = &s->dt_cfg;
+  o.pipe = s->pipe;
+  o.save = lk_dt_save_to_store;
+  o.save_ctx = s->matches;
+  if(lk_dt_service_create(&s->dt, &o, why) ||
+     lk_dt_service_start(s->dt, why)) {
+    cli_error(c, "Double Take: %s", why[0] ? why : "cannot start");
+    return CLI_EXIT_FAIL;
+  }
+  return CLI_EXIT_OK;
+}
+
+/* Wait for SIGTERM or SIGINT; meanwhile, once a minute, purge the kept
+ * Double Take images past detect.match.purge / detect.unknown.purge
+ * hours, as Double Take does. */
+static int cli_serve_wait(struct cli_server *s, const sigset_t *set)
+{
+  struct timespec minute = { 60, 0 };
+  int sig;
+  while((sig = sigtimedwait(set, NULL, &minute)) < 0) {
+    long n = 0;
+    if(errno != EAGAIN && errno != EINTR)
+      return SIGTERM;
+    if(!s->matches)
+      continue;
+    lk_dt_matches_purge(s->matches, s->dt_cfg.detect.match.purge,
+                        s->dt_cfg.detect.unknown.purge, &n);
+    if(n > 0)
+      lk_log(LK_LOG_INFO, "serve", "purged %ld old Double Take images", n);
+  }
+  return sig;
+}
+
 static int cli_serve_run(struct cli_ctx *c)
 {
   struct cli_server s;
@@ -274,15 +329,19 @@ static int cli_serve_run(struct cli_ctx *c)
   if(!rc)
     rc = cli_serve_open(c, &s);
   if(!rc)
+    rc = cli_serve_dt(c, &s);
+  if(!rc)
     rc = cli_serve_start(c, &s);
   if(!rc) {
-    sigwait(&set, &sig);
+    sig = cli_serve_wait(&s, &set);
     lk_log(LK_LOG_INFO, "serve", "signal %d: draining", sig);
     if(lk_http_server_stop(s.http, CLI_SERVE_DRAIN_MS) == LK_ERR_BUSY)
       lk_log(LK_LOG_WARN, "serve", "requests still running at the "
              "drain deadline");
   }
   lk_http_server_destroy(s.http);
+  lk_dt_service_destroy(s.dt);        /* drains its events first */
+  lk_dt_matches_close(s.matches);
   lk_pipeline_destroy(s.pipe);
   lk_store_close(s.store);
   lk_arena_destroy(s.conf);

@@ -30,8 +30,8 @@ api_keys:
   deepstack: !secret ds_key
 logs:
   level: verbose
-mqtt:
-  host: localhost
+home_assistant:
+  url: http://ha.lan:8123
 YML
 printf 'ds_key: "s3cr et"\n' >"$TMP/secrets.yml"
 
@@ -63,7 +63,7 @@ check "... and never printed" test "$(grep -c 's3cr et' "$LOG")" = 0
 check "Double Take's verbose log level reads as debug" has "$LOG" \
   "config: logs.level = debug"
 check "unknown keys are warned with their line" has "$LOG" \
-  "config.yml:14: unknown key 'mqtt' (ignored)"
+  "config.yml:14: unknown key 'home_assistant' (ignored)"
 check "the engine setting reaches the engine" has "$LOG" \
   "config: engine.align = faceapi"
 check "the match distance is read" has "$LOG" \
