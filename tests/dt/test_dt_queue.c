@@ -20,6 +20,7 @@ static atomic_int ran, dropped_jobs, concurrent, most_concurrent;
 static atomic_int order[256];
 static atomic_int n_order;
 static int hold_ms;
+static int meet;          /* jobs wait (up to 5 s) until this many run */
 
 static void sleep_ms(int ms)
 {
@@ -36,6 +37,10 @@ static void run(void *p, void *ctx)
   while(now > seen && !atomic_compare_exchange_weak(&most_concurrent, &seen,
                                                      now))
     ;
+  /* a job that could not run beside another would wait here in vain:
+   * the check does not depend on how the threads are scheduled */
+  for(seen = 0; seen < 500 && atomic_load(&most_concurrent) < meet; seen++)
+    sleep_ms(10);
   sleep_ms(hold_ms);
   atomic_store(&order[atomic_fetch_add(&n_order, 1) & 255], j->n);
   atomic_fetch_sub(&concurrent, 1);
@@ -60,6 +65,7 @@ static struct job *job(int n)
 
 static void reset(int hold)
 {
+  meet = 0;
   atomic_store(&ran, 0);
   atomic_store(&dropped_jobs, 0);
   atomic_store(&concurrent, 0);
@@ -72,7 +78,8 @@ static void reset(int hold)
 static void test_parallel(void)
 {
   struct lk_dt_queue *q = NULL;
-  reset(100);
+  reset(10);
+  meet = 2;
   CHECK(lk_dt_queue_create(&q, 2, 8, run, drop, NULL) == LK_OK);
   CHECK(lk_dt_queue_push(q, job(1)) == LK_OK);
   CHECK(lk_dt_queue_push(q, job(2)) == LK_OK);
