@@ -51,7 +51,7 @@ run "$BIN" rgb "$DATA/compreface_samples/_formats/truncated.jpg" "$TMP/t.ppm"
 check "rgb of a truncated JPEG: exit 1, no file" eval \
   'test "$rc" -eq 1 && has "$ERR" "truncated.jpg" && ! test -e "$TMP/t.ppm"'
 
-run "$BIN" bench --models "$MODELS" --runs 1 --json "$lucy" "$bbt4"
+run "$BIN" bench --models "$MODELS" --runs 3 --json "$lucy" "$bbt4"
 check "bench --json: the last line has the timings and the setup" js '
 const o = JSON.parse(lines[lines.length - 1]);
 for (const k of ["ms_per_image_full", "ms_per_image_detect",
