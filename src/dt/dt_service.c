@@ -14,6 +14,9 @@
 #define LK_DT_RETAINED_S 5.0   /* MQTT images this soon after a connect
                                   are old, retained ones (Double Take) */
 #define LK_DT_JOB_ARENA ((size_t)128 << 20)
+/* An MQTT snapshot larger than this is not a camera's JPEG; the HTTP
+ * layer's default body limit. */
+#define LK_DT_MQTT_IMAGE_MAX ((size_t)20 << 20)
 
 void lk_dt_uuid(char out[37])
 {
@@ -170,7 +173,8 @@ static void lk_dt_mqtt_image(struct lk_dt_service *s, const char *camera,
   struct lk_dt_job *job;
   char id[40];
   atomic_fetch_add(&s->received, 1);
-  if(!len || !lk_dt_image_new(s, len)) {
+  /* an MQTT message may be 256 MB: a queue of those is not bounded */
+  if(!len || len > LK_DT_MQTT_IMAGE_MAX || !lk_dt_image_new(s, len)) {
     atomic_fetch_add(&s->skipped, 1);
     return;
   }
