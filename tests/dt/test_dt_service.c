@@ -157,7 +157,7 @@ static int load_config(void)
   fprintf(f,
     "mqtt:\n  host: 127.0.0.1:%d\n"
     "frigate:\n  url: %s\n  update_sub_labels: true\n"
-    "  attempts:\n    latest: 2\n    snapshot: 2\n    mqtt: false\n"
+    "  attempts:\n    latest: 2\n    snapshot: 2\n    mqtt: true\n"
     "detect:\n  match:\n    confidence: 60\n    min_area: 1000\n",
     broker.port, frigate.url);
   fclose(f);
@@ -381,6 +381,39 @@ static void test_broker_restart(void)
   CHECK(p && strstr(p, "e-after-restart"));
 }
 
+/* Frigate's frigate/<camera>/person/snapshot JPEGs: recognized as type
+ * mqtt; the same picture again is skipped, and so is one over 20 MB. */
+static void test_mqtt_snapshot(void)
+{
+  struct lk_dt_service_stats before, after;
+  unsigned char *img, *big;
+  const char *p;
+  size_t len;
+  int at = n_seen;
+
+  broker_sleep_ms(5500);       /* past the window for retained images */
+  lk_dt_service_stats(svc, &before);
+  img = client_slurp(BIDEN3, &len);
+  CHECK(lk_mqtt_publish(obs, "frigate/porch/person/snapshot", img, len, 0,
+                        0) == LK_OK);
+  p = wait_topic("double-take/matches/joe-biden", &at, 15000);
+  CHECK(p && strstr(p, "\"type\":\"mqtt\"") &&
+        strstr(p, "\"camera\":\"porch\""));
+  CHECK(lk_mqtt_publish(obs, "frigate/porch/person/snapshot", img, len, 0,
+                        0) == LK_OK);
+  big = calloc(1, (20 << 20) + 1);
+  CHECK(big && lk_mqtt_publish(obs, "frigate/porch/person/snapshot", big,
+                               (20 << 20) + 1, 0, 0) == LK_OK);
+  broker_sleep_ms(1500);
+  lk_dt_service_stats(svc, &after);
+  CHECK_MSG(after.received == before.received + 3 &&
+            after.skipped == before.skipped + 2, "received %ld skipped %ld",
+            after.received - before.received,
+            after.skipped - before.skipped);
+  free(big);
+  free(img);
+}
+
 /* 100 events at once on 1 worker and 8 places: every one processed or
  * counted as dropped. */
 static void test_burst(void)
@@ -433,6 +466,7 @@ int main(void)
   RUN(test_skips);
   RUN(test_frigate_errors);
   RUN(test_broker_restart);
+  RUN(test_mqtt_snapshot);
   RUN(test_burst);
   lk_dt_service_destroy(svc);
   lk_dt_matches_close(matches);
