@@ -11,10 +11,9 @@
  * be handed back. */
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "base/log.h"
 #include "dt_matches_int.h"
+#include "store/sqlite_db.h"
 
 /* "LKDT": marks a file as the Double Take matches store, so the gallery's
  * file (or anyone's) is refused rather than "migrated". */
@@ -141,58 +140,23 @@ static void lk_dtm_why(char *why, const char *path, const char *what)
 
 lk_err lk_dtm_err(struct lk_dtm_db *d, int rc, const char *what)
 {
-  const char *msg = d && d->db ? sqlite3_errmsg(d->db) : sqlite3_errstr(rc);
-  lk_err err;
-  switch(rc & 0xff) {
-  case SQLITE_OK:
-  case SQLITE_ROW:
-  case SQLITE_DONE:
-    return LK_OK;
-  case SQLITE_BUSY:
-  case SQLITE_LOCKED:
-    err = LK_ERR_BUSY;
-    break;
-  case SQLITE_NOMEM:
-    err = LK_ERR_NOMEM;
-    break;
-  case SQLITE_TOOBIG:
-    err = LK_ERR_TOO_LARGE;
-    break;
-  default:
-    err = LK_ERR_IO;
-  }
-  lk_log(err == LK_ERR_BUSY ? LK_LOG_WARN : LK_LOG_ERROR, "dt", "matches "
-         "store: %s: %s (sqlite code %d)", what, msg, rc);
-  return err;
+  return lk_sqlite_err(d ? d->db : NULL, "dt", rc, what);
 }
 
 void lk_dtm_reset(sqlite3_stmt *st)
 {
-  sqlite3_reset(st);
-  sqlite3_clear_bindings(st);
+  lk_sqlite_reset(st);
 }
 
 lk_err lk_dtm_stmt(struct lk_dtm_db *d, enum lk_dtm_sql id,
                    sqlite3_stmt **out)
 {
-  int rc;
-  *out = NULL;
-  if(!d->stmt[id]) {
-    rc = sqlite3_prepare_v3(d->db, lk_dtm_sql_text[id], -1,
-                            SQLITE_PREPARE_PERSISTENT, &d->stmt[id], NULL);
-    if(rc != SQLITE_OK)
-      return lk_dtm_err(d, rc, "prepare");
-  }
-  *out = d->stmt[id];
-  return LK_OK;
+  return lk_sqlite_stmt(d->db, "dt", &d->stmt[id], lk_dtm_sql_text[id], out);
 }
 
 lk_err lk_dtm_run(struct lk_dtm_db *d, sqlite3_stmt *st, const char *what)
 {
-  int rc = sqlite3_step(st);
-  lk_err err = rc == SQLITE_DONE ? LK_OK : lk_dtm_err(d, rc, what);
-  lk_dtm_reset(st);
-  return err;
+  return lk_sqlite_run(d->db, "dt", st, what);
 }
 
 static lk_err lk_dtm_simple(struct lk_dtm_db *d, enum lk_dtm_sql id,
@@ -237,133 +201,10 @@ char *lk_dtm_col_text(sqlite3_stmt *st, int i, struct lk_arena *a)
 
 /* ---- opening ----------------------------------------------------------- */
 
-/* One integer from a statement without parameters (PRAGMA, count). */
-static lk_err lk_dtm_int(struct lk_dtm_db *d, const char *sql, int *out)
-{
-  sqlite3_stmt *st;
-  int rc = sqlite3_prepare_v2(d->db, sql, -1, &st, NULL);
-  if(rc != SQLITE_OK)
-    return lk_dtm_err(d, rc, sql);
-  rc = sqlite3_step(st);
-  *out = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
-  sqlite3_finalize(st);
-  return rc == SQLITE_ROW || rc == SQLITE_DONE ? LK_OK
-                                               : lk_dtm_err(d, rc, sql);
-}
-
-static lk_err lk_dtm_exec(struct lk_dtm_db *d, const char *sql,
-                          const char *what)
-{
-  int rc = sqlite3_exec(d->db, sql, NULL, NULL, NULL);
-  return rc == SQLITE_OK ? LK_OK : lk_dtm_err(d, rc, what);
-}
-
-/* A newer schema, or a file that is someone else's database, is refused
- * untouched. */
-static lk_err lk_dtm_owner(struct lk_dtm_db *d, int version,
-                           const char *path, char *why)
-{
-  char msg[160];
-  int app = 0, tables = 0;
-  lk_err err = lk_dtm_int(d, "PRAGMA application_id", &app);
-  if(!err)
-    err = lk_dtm_int(d, "SELECT count(*) FROM sqlite_master", &tables);
-  if(err)
-    return err;
-  if(version > LK_DTM_SCHEMA_VERSION) {
-    snprintf(msg, sizeof msg, "schema version %d is newer than this "
-             "build's %d; use a newer likeness", version,
-             LK_DTM_SCHEMA_VERSION);
-    lk_dtm_why(why, path, msg);
-    return LK_ERR_UNSUPPORTED;
-  }
-  if((version > 0 && app != LK_DTM_APP_ID) || (!version && tables)) {
-    lk_dtm_why(why, path, "not a likeness matches database");
-    return LK_ERR_UNSUPPORTED;
-  }
-  return LK_OK;
-}
-
-/* The missing steps and the version bump in one transaction: a crash
- * leaves the old version or the new one. */
-static lk_err lk_dtm_migrate(struct lk_dtm_db *d, const char *path,
-                             char *why)
-{
-  char sql[48];
-  int version = 0, v;
-  lk_err err = lk_dtm_exec(d, "BEGIN IMMEDIATE", "begin migration");
-  if(!err)
-    err = lk_dtm_int(d, "PRAGMA user_version", &version);
-  if(!err)
-    err = lk_dtm_owner(d, version, path, why);
-  for(v = version; !err && v < LK_DTM_SCHEMA_VERSION; v++)
-    err = lk_dtm_exec(d, lk_dtm_migrations[v], "migration");
-  if(!err && version < LK_DTM_SCHEMA_VERSION) {
-    snprintf(sql, sizeof sql, "PRAGMA user_version = %d",
-             LK_DTM_SCHEMA_VERSION);
-    err = lk_dtm_exec(d, sql, "user_version");
-  }
-  if(!err)
-    err = lk_dtm_exec(d, "COMMIT", "commit migration");
-  if(err) {
-    lk_dtm_rollback(d);
-    return err;
-  }
-  if(version < LK_DTM_SCHEMA_VERSION)
-    lk_log(LK_LOG_INFO, "dt", "%s: schema %d -> %d", path, version,
-           LK_DTM_SCHEMA_VERSION);
-  return LK_OK;
-}
-
-/* journal_mode answers with the mode it ended in: "delete" where WAL is
- * impossible (file systems without shared memory). */
-static lk_err lk_dtm_wal(struct lk_dtm_db *d, const char *path, char *why)
-{
-  sqlite3_stmt *st;
-  const unsigned char *mode;
-  lk_err err = LK_OK;
-  int rc = sqlite3_prepare_v2(d->db, "PRAGMA journal_mode = WAL", -1, &st,
-                              NULL);
-  if(rc != SQLITE_OK)
-    return lk_dtm_err(d, rc, "journal_mode");
-  rc = sqlite3_step(st);
-  mode = rc == SQLITE_ROW ? sqlite3_column_text(st, 0) : NULL;
-  if(rc != SQLITE_ROW)
-    err = lk_dtm_err(d, rc, "journal_mode");
-  else if(!mode || strcmp((const char *)mode, "wal")) {
-    err = LK_ERR_IO;
-    lk_dtm_why(why, path, "cannot use WAL journaling here");
-  }
-  sqlite3_finalize(st);
-  return err;
-}
-
-static lk_err lk_dtm_setup(struct lk_dtm_db *d, const char *path,
-                           const struct lk_dt_matches_opts *o, int writer,
-                           char *why)
-{
-  int version = 0;
-  lk_err err;
-  sqlite3_extended_result_codes(d->db, 1);
-  sqlite3_busy_timeout(d->db, o->busy_timeout_ms);
-  /* foreign_keys: deleting a row deletes its faces (ON DELETE CASCADE) */
-  err = lk_dtm_exec(d, "PRAGMA foreign_keys = ON; "
-                    "PRAGMA synchronous = FULL; "
-                    "PRAGMA trusted_schema = OFF", "pragmas");
-  if(!err && writer)
-    err = lk_dtm_wal(d, path, why);
-  if(!err && writer)
-    return lk_dtm_migrate(d, path, why);
-  if(!err)
-    err = lk_dtm_exec(d, "PRAGMA query_only = ON", "query_only");
-  if(!err)
-    err = lk_dtm_int(d, "PRAGMA user_version", &version);
-  if(!err && version != LK_DTM_SCHEMA_VERSION) {
-    lk_dtm_why(why, path, "schema changed under a reader");
-    err = LK_ERR_UNSUPPORTED;
-  }
-  return err;
-}
+static const struct lk_sqlite_schema lk_dtm_schema = {
+  "dt", "likeness matches database", LK_DTM_APP_ID, lk_dtm_migrations,
+  LK_DTM_SCHEMA_VERSION
+};
 
 void lk_dtm_db_close(struct lk_dtm_db *d)
 {
@@ -390,8 +231,10 @@ lk_err lk_dtm_db_open(struct lk_dtm_db **out, const char *path,
   if(!d)
     return LK_ERR_NOMEM;
   rc = sqlite3_open_v2(path, &d->db, flags, NULL);
-  err = rc == SQLITE_OK ? lk_dtm_setup(d, path, o, writer, why)
-                        : lk_dtm_err(d, rc, path);
+  err = rc == SQLITE_OK
+        ? lk_sqlite_setup(d->db, path, &lk_dtm_schema, o->busy_timeout_ms,
+                          writer, why, LK_DT_MATCHES_ERRMAX)
+        : lk_dtm_err(d, rc, path);
   if(err) {
     if(why && !why[0])
       lk_dtm_why(why, path, d->db ? sqlite3_errmsg(d->db)

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "store/sqlite_db.h"
 #include "store/store_sqlite.h"
 
 /* "LKST": marks a file as ours, so a stranger's database is refused
@@ -58,6 +59,11 @@ static const char *const lk_migrations[] = {
 
 _Static_assert(LK_SQL_APP_ID == 1280004948, "application_id in migration 1");
 
+static const struct lk_sqlite_schema lk_schema = {
+  "store", "likeness database", LK_SQL_APP_ID, lk_migrations,
+  LK_SCHEMA_VERSION
+};
+
 static void lk_sql_why(char *why, const char *path, const char *what)
 {
   if(why)
@@ -66,191 +72,23 @@ static void lk_sql_why(char *why, const char *path, const char *what)
 
 lk_err lk_sql_err(struct lk_store_db *s, int rc, const char *what)
 {
-  const char *msg = s && s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc);
-  switch(rc & 0xff) {
-  case SQLITE_OK:
-  case SQLITE_ROW:
-  case SQLITE_DONE:
-    return LK_OK;
-  case SQLITE_BUSY:
-  case SQLITE_LOCKED:
-    lk_log(LK_LOG_WARN, "store", "%s: %s", what, msg);
-    return LK_ERR_BUSY;
-  case SQLITE_NOMEM:
-    lk_log(LK_LOG_ERROR, "store", "%s: %s", what, msg);
-    return LK_ERR_NOMEM;
-  case SQLITE_TOOBIG:
-    lk_log(LK_LOG_ERROR, "store", "%s: %s", what, msg);
-    return LK_ERR_TOO_LARGE;
-  default:
-    lk_log(LK_LOG_ERROR, "store", "%s: %s (sqlite code %d)", what, msg, rc);
-    return LK_ERR_IO;
-  }
+  return lk_sqlite_err(s ? s->db : NULL, "store", rc, what);
 }
 
 void lk_sql_reset(sqlite3_stmt *st)
 {
-  sqlite3_reset(st);
-  sqlite3_clear_bindings(st);
+  lk_sqlite_reset(st);
 }
 
 lk_err lk_sql_stmt(struct lk_store_db *s, enum lk_sql_id id,
                    sqlite3_stmt **out)
 {
-  int rc;
-  *out = NULL;
-  if(!s->stmt[id]) {
-    rc = sqlite3_prepare_v3(s->db, lk_sql_text[id], -1,
-                            SQLITE_PREPARE_PERSISTENT, &s->stmt[id], NULL);
-    if(rc != SQLITE_OK)
-      return lk_sql_err(s, rc, "prepare");
-  }
-  *out = s->stmt[id];
-  return LK_OK;
+  return lk_sqlite_stmt(s->db, "store", &s->stmt[id], lk_sql_text[id], out);
 }
 
 lk_err lk_sql_run(struct lk_store_db *s, sqlite3_stmt *st, const char *what)
 {
-  int rc = sqlite3_step(st);
-  lk_err err = rc == SQLITE_DONE ? LK_OK : lk_sql_err(s, rc, what);
-  lk_sql_reset(st);
-  return err;
-}
-
-/* One integer from a PRAGMA or query with no parameters. */
-static lk_err lk_sql_int(struct lk_store_db *s, const char *sql, int *out)
-{
-  sqlite3_stmt *st;
-  int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
-  if(rc != SQLITE_OK)
-    return lk_sql_err(s, rc, sql);
-  rc = sqlite3_step(st);
-  *out = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
-  sqlite3_finalize(st);
-  return rc == SQLITE_ROW || rc == SQLITE_DONE ? LK_OK
-                                               : lk_sql_err(s, rc, sql);
-}
-
-static lk_err lk_sql_exec(struct lk_store_db *s, const char *sql,
-                          const char *what)
-{
-  int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
-  return rc == SQLITE_OK ? LK_OK : lk_sql_err(s, rc, what);
-}
-
-/* journal_mode answers with the mode it ended in: "memory" for :memory:,
- * "delete" when WAL is impossible (some network file systems). */
-static lk_err lk_sql_wal(struct lk_store_db *s, const char *path, char *why)
-{
-  sqlite3_stmt *st;
-  const unsigned char *mode;
-  lk_err err = LK_OK;
-  int rc = sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st,
-                              NULL);
-  if(rc != SQLITE_OK)
-    return lk_sql_err(s, rc, "journal_mode");
-  rc = sqlite3_step(st);
-  mode = rc == SQLITE_ROW ? sqlite3_column_text(st, 0) : NULL;
-  if(rc != SQLITE_ROW) {
-    err = lk_sql_err(s, rc, "journal_mode");
-    lk_sql_why(why, path, sqlite3_errmsg(s->db));
-  } else if(!mode || strcmp((const char *)mode, "wal")) {
-    err = LK_ERR_IO;
-    lk_sql_why(why, path, "cannot use WAL journaling here (a file system "
-               "without shared memory, or not a file)");
-  }
-  sqlite3_finalize(st);
-  return err;
-}
-
-/* Refuse what we must not touch: a newer schema, or someone else's file. */
-static lk_err lk_sql_check_owner(struct lk_store_db *s, int version,
-                                 const char *path, char *why)
-{
-  int app = 0, tables = 0;
-  char msg[160];
-  lk_err err = lk_sql_int(s, "PRAGMA application_id", &app);
-  if(!err)
-    err = lk_sql_int(s, "SELECT count(*) FROM sqlite_master", &tables);
-  if(err)
-    return err;
-  if(version > LK_SCHEMA_VERSION) {
-    snprintf(msg, sizeof msg, "schema version %d is newer than this "
-             "build's %d; use a newer likeness", version, LK_SCHEMA_VERSION);
-    lk_sql_why(why, path, msg);
-    return LK_ERR_UNSUPPORTED;
-  }
-  if((version > 0 && app != LK_SQL_APP_ID) || (!version && tables)) {
-    lk_sql_why(why, path, "not a likeness database");
-    return LK_ERR_UNSUPPORTED;
-  }
-  return LK_OK;
-}
-
-/* Every step of an upgrade runs in one transaction with the version bump:
- * a crash leaves the old version or the new one, never half. */
-static lk_err lk_sql_migrate(struct lk_store_db *s, const char *path,
-                             char *why)
-{
-  char sql[64];
-  int version = 0, v;
-  lk_err err = lk_sql_exec(s, "BEGIN IMMEDIATE", "begin migration");
-  if(!err)
-    err = lk_sql_int(s, "PRAGMA user_version", &version);
-  if(!err)
-    err = lk_sql_check_owner(s, version, path, why);
-  for(v = version; !err && v < LK_SCHEMA_VERSION; v++)
-    err = lk_sql_exec(s, lk_migrations[v], "migration");
-  if(!err && version < LK_SCHEMA_VERSION) {
-    snprintf(sql, sizeof sql, "PRAGMA user_version = %d", LK_SCHEMA_VERSION);
-    err = lk_sql_exec(s, sql, "user_version");
-  }
-  if(!err)
-    err = lk_sql_exec(s, "COMMIT", "commit migration");
-  if(err) {
-    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-    if(why && !why[0])
-      lk_sql_why(why, path, "could not create or upgrade the schema");
-    return err;
-  }
-  if(version < LK_SCHEMA_VERSION)
-    lk_log(LK_LOG_INFO, "store", "%s: schema %d -> %d", path, version,
-           LK_SCHEMA_VERSION);
-  return LK_OK;
-}
-
-static lk_err lk_sql_check_version(struct lk_store_db *s, const char *path,
-                                   char *why)
-{
-  int version = 0;
-  lk_err err = lk_sql_int(s, "PRAGMA user_version", &version);
-  if(!err && version != LK_SCHEMA_VERSION) {
-    lk_sql_why(why, path, "schema changed under a reader");
-    err = LK_ERR_UNSUPPORTED;
-  }
-  return err;
-}
-
-static lk_err lk_sql_setup(struct lk_store_db *s, const char *path,
-                           const struct lk_store_opts *o, int writer,
-                           char *why)
-{
-  lk_err err;
-  sqlite3_extended_result_codes(s->db, 1);
-  sqlite3_busy_timeout(s->db, o->busy_timeout_ms);
-  err = lk_sql_exec(s, "PRAGMA foreign_keys = ON; "
-                    "PRAGMA synchronous = FULL; "
-                    "PRAGMA trusted_schema = OFF", "pragmas");
-  if(err) {
-    lk_sql_why(why, path, sqlite3_errmsg(s->db));
-    return err;
-  }
-  if(!writer) {
-    err = lk_sql_exec(s, "PRAGMA query_only = ON", "query_only");
-    return err ? err : lk_sql_check_version(s, path, why);
-  }
-  err = lk_sql_wal(s, path, why);
-  return err ? err : lk_sql_migrate(s, path, why);
+  return lk_sqlite_run(s->db, "store", st, what);
 }
 
 static void lk_sql_close(struct lk_store_db *s)
@@ -289,7 +127,8 @@ static lk_err lk_sql_open(struct lk_store_db **out, const char *path,
     lk_sql_close(s);
     return err;
   }
-  err = lk_sql_setup(s, path, o, writer, why);
+  err = lk_sqlite_setup(s->db, path, &lk_schema, o->busy_timeout_ms, writer,
+                        why, LK_STORE_ERRMAX);
   if(err) {
     if(why && !why[0])
       lk_sql_why(why, path, lk_strerror(err));
