@@ -386,6 +386,52 @@ static void lk_dt_results_out(struct lk_dt_run *r, const struct lk_dt_group *g,
   lk_dt_sub_label(r, g, n);
 }
 
+/* The camera's settings and thresholds for one job. */
+static void lk_dt_run_init(struct lk_dt_run *r, struct lk_dt_service *s,
+                           struct lk_dt_job *job)
+{
+  memset(r, 0, sizeof *r);
+  r->s = s;
+  r->job = job;
+  r->a = job->arena;
+  lk_dt_config_camera(s->cfg, job->ev.camera, &r->view);
+  r->th = lk_dt_thresholds_default();
+  r->th.match_confidence = r->view.match.confidence;
+  r->th.match_min_area = r->view.match.min_area;
+  r->th.unknown_confidence = r->view.unknown.confidence;
+  r->th.unknown_min_area = r->view.unknown.min_area;
+}
+
+lk_err lk_dt_service_image(struct lk_dt_service *s, const char *camera,
+                           const unsigned char *img, size_t len,
+                           struct lk_arena *arena,
+                           struct lk_dt_attempt **out, size_t *n)
+{
+  struct lk_dt_job job;
+  struct lk_dt_run r;
+  struct lk_dt_attempt *res;
+  int kind;
+  *out = NULL;
+  *n = 0;
+  memset(&job, 0, sizeof job);
+  job.arena = arena;
+  job.ev.id = "reprocess";
+  job.ev.camera = camera;
+  lk_dt_run_init(&r, s, &job);
+  res = lk_arena_calloc(arena, LK_DT_DETECTORS * sizeof *res);
+  if(!res)
+    return LK_ERR_NOMEM;
+  for(kind = 0; kind < LK_DT_DETECTORS; kind++) {
+    if(kind == LK_DT_REKOGNITION ||
+       !lk_dt_for_camera(&s->cfg->detectors[kind], camera))
+      continue;
+    if(!lk_dt_detect(&r, kind, img, len, 1, &res[*n]))
+      (*n)++;
+  }
+  *out = res;
+  return *n ? LK_OK : LK_ERR_IMAGE;
+}
+
 void lk_dt_event_run(struct lk_dt_service *s, struct lk_dt_job *job)
 {
   struct lk_dt_loop loops[2];
@@ -395,17 +441,8 @@ void lk_dt_event_run(struct lk_dt_service *s, struct lk_dt_job *job)
   size_t n = 0, i;
   lk_err err;
 
-  memset(&r, 0, sizeof r);
+  lk_dt_run_init(&r, s, job);
   memset(loops, 0, sizeof loops);
-  r.s = s;
-  r.job = job;
-  r.a = job->arena;
-  lk_dt_config_camera(s->cfg, job->ev.camera, &r.view);
-  r.th = lk_dt_thresholds_default();
-  r.th.match_confidence = r.view.match.confidence;
-  r.th.match_min_area = r.view.match.min_area;
-  r.th.unknown_confidence = r.view.unknown.confidence;
-  r.th.unknown_min_area = r.view.unknown.min_area;
   loops[0].group.type = job->type ? job->type : "snapshot";
   loops[1].group.type = "latest";
   if(job->type)

@@ -84,6 +84,16 @@ const char *lk_dt_service_event(struct lk_dt_service *s, const void *json,
                                 size_t len, int frigate,
                                 struct lk_arena *arena);
 
+/* Every detector camera uses, on one image, on the calling thread: one
+ * attempt per detector that answered (a failing one is left out, as in
+ * an event), faces classified with camera's thresholds. Nothing is
+ * published or kept. For PATCH /api/match/reprocess. Attempts live in
+ * arena. LK_ERR_IMAGE when no detector could read the image. */
+lk_err lk_dt_service_image(struct lk_dt_service *s, const char *camera,
+                           const unsigned char *img, size_t len,
+                           struct lk_arena *arena,
+                           struct lk_dt_attempt **out, size_t *n);
+
 struct lk_dt_service_stats {
   long received;     /* events and MQTT images taken in */
   long skipped;      /* refused by the checks */
