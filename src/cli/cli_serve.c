@@ -17,6 +17,7 @@
 
 #include "base/log.h"
 #include "cli.h"
+#include "dt/dt_api.h"
 #include "dt/dt_matches.h"
 #include "dt/dt_service.h"
 #include "fetch/fetch.h"
@@ -73,8 +74,9 @@ static int cli_serve_data_dir(const struct cli_ctx *c, char *images,
 struct cli_server {
   char images[4096];
   struct lk_dt_config dt_cfg;         /* Double Take's keys (and env) */
-  struct lk_dt_service *dt;           /* NULL: no MQTT or Frigate set */
+  struct lk_dt_service *dt;           /* events: MQTT, Frigate, /api */
   struct lk_dt_matches *matches;      /* its kept images, DATA/matches */
+  struct lk_dt_api dt_api;            /* Double Take's REST API */
   struct lk_arena *conf;          /* config values live here */
   struct lk_fetch_policy fetch;
   struct lk_store *store;
@@ -89,7 +91,8 @@ struct cli_server {
 typedef size_t (*cli_routes_fn)(struct lk_api *, struct lk_http_route *,
                                 size_t);
 
-/* /healthz, then every API's routes into one table. */
+/* /healthz, then every API's routes into one table, Double Take's
+ * last. */
 static int cli_serve_routes(struct cli_ctx *c, struct cli_server *s)
 {
   static const cli_routes_fn apis[] = {
@@ -109,6 +112,13 @@ static int cli_serve_routes(struct cli_ctx *c, struct cli_server *s)
     }
     s->n_routes += n;
   }
+  n = lk_dt_api_routes(&s->dt_api, s->conf, s->routes + s->n_routes,
+                       max - s->n_routes);
+  if(!n) {
+    cli_error(c, "the route table is full");
+    return CLI_EXIT_FAIL;
+  }
+  s->n_routes += n;
   return CLI_EXIT_OK;
 }
 
@@ -156,7 +166,7 @@ static int cli_serve_open(struct cli_ctx *c, struct cli_server *s)
   s->api_cfg.facebox_password = c->facebox_password;
   s->api.pipe = s->pipe;
   s->api.cfg = &s->api_cfg;
-  return cli_serve_routes(c, s);
+  return CLI_EXIT_OK;
 }
 
 /* An unrouted request's error in its API's shape, by path prefix;
@@ -177,6 +187,7 @@ static lk_err cli_serve_error(struct lk_http_req *req,
     { "/facebox/", lk_api_facebox_error },
     { "/info", lk_api_facebox_error },
     { "/face", lk_api_seed_error },
+    { "/api/", lk_dt_api_error },
   };
   const char *path = lk_http_req_path(req);
   size_t i;
@@ -184,6 +195,8 @@ static lk_err cli_serve_error(struct lk_http_req *req,
     if(!strncmp(path, shapes[i].prefix, strlen(shapes[i].prefix)))
       return shapes[i].fn(req, resp, status, message, ctx);
   }
+  if(strstr(path, "/api/"))          /* Double Take's under ui.path */
+    return lk_dt_api_error(req, resp, status, message, ctx);
   return lk_api_deepstack_error(req, resp, status, message, ctx);
 }
 
@@ -244,8 +257,20 @@ static int cli_serve_prewarm(struct cli_ctx *c)
   return CLI_EXIT_OK;
 }
 
-/* Double Take's side, when the config (or MQTT_HOST, FRIGATE_URL, ...)
- * sets MQTT or Frigate up: events in, results out (docs/doubletake.md). */
+/* Images a crash left without their row. */
+static void cli_serve_sweep(struct lk_dt_matches *m)
+{
+  long n = 0;
+  if(lk_dt_matches_sweep(m, &n))
+    lk_log(LK_LOG_WARN, "serve", "cannot sweep the Double Take images");
+  else if(n > 0)
+    lk_log(LK_LOG_INFO, "serve", "removed %ld Double Take images without "
+           "a row", n);
+}
+
+/* Double Take's side: its REST API always; MQTT and Frigate's events
+ * when the config (or MQTT_HOST, FRIGATE_URL, ...) sets them up
+ * (docs/doubletake.md). */
 static int cli_serve_dt(struct cli_ctx *c, struct cli_server *s)
 {
   struct lk_dt_service_opts o = lk_dt_service_default_opts();
@@ -254,13 +279,13 @@ static int cli_serve_dt(struct cli_ctx *c, struct cli_server *s)
     cli_error(c, "%s", why);
     return CLI_EXIT_USAGE;
   }
-  if(!s->dt_cfg.mqtt.enabled && !s->dt_cfg.frigate.enabled)
-    return CLI_EXIT_OK;
-  lk_dt_config_log(&s->dt_cfg);
+  if(s->dt_cfg.mqtt.enabled || s->dt_cfg.frigate.enabled)
+    lk_dt_config_log(&s->dt_cfg);
   if(lk_dt_matches_open(&s->matches, c->data_dir, NULL, why)) {
     cli_error(c, "%s", why);
     return CLI_EXIT_FAIL;
   }
+  cli_serve_sweep(s->matches);
   o.cfg = &s->dt_cfg;
   o.pipe = s->pipe;
   o.save = lk_dt_save_to_store;
@@ -270,6 +295,11 @@ static int cli_serve_dt(struct cli_ctx *c, struct cli_server *s)
     cli_error(c, "Double Take: %s", why[0] ? why : "cannot start");
     return CLI_EXIT_FAIL;
   }
+  s->dt_api.cfg = &s->dt_cfg;
+  s->dt_api.svc = s->dt;
+  s->dt_api.matches = s->matches;
+  s->dt_api.pipe = s->pipe;
+  s->dt_api.fetch = &s->fetch;
   return CLI_EXIT_OK;
 }
 
@@ -330,6 +360,8 @@ static int cli_serve_run(struct cli_ctx *c)
     rc = cli_serve_open(c, &s);
   if(!rc)
     rc = cli_serve_dt(c, &s);
+  if(!rc)
+    rc = cli_serve_routes(c, &s);
   if(!rc)
     rc = cli_serve_start(c, &s);
   if(!rc) {

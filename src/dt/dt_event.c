@@ -247,29 +247,20 @@ static lk_err lk_dt_image(struct lk_dt_run *r, struct lk_dt_loop *l,
   return err;
 }
 
-/* Fetch one image of a Frigate event; 1 when it is new. */
-static int lk_dt_fetch(struct lk_dt_run *r, struct lk_dt_loop *l,
-                       enum lk_dt_frigate_image what, unsigned char **img,
-                       size_t *len)
+/* Fetch url (policy NULL: trusted, from the config); 1 when the image
+ * differs from the loop's previous one. */
+static int lk_dt_get(struct lk_dt_run *r, struct lk_dt_loop *l,
+                     const char *url, const struct lk_fetch_policy *policy,
+                     unsigned char **img, size_t *len)
 {
-  const struct lk_dt_config *c = r->s->cfg;
-  struct lk_fetch_policy p = lk_fetch_default_policy();
-  const char *custom = what == LK_DT_FRIGATE_SNAPSHOT
-                       ? r->view.image.snapshot : r->view.image.latest;
-  const char *base = c->frigate.url.n > (size_t)r->job->frigate
-                     ? c->frigate.url.v[r->job->frigate] : NULL;
-  char url[LK_FETCH_URL_MAX], why[LK_FETCH_ERRMAX] = "";
-  int crop = !r->view.camera || !r->view.camera->masks.coordinates.n;
-
-  if(custom)
-    snprintf(url, sizeof url, "%s", custom);
-  else if(!base || lk_dt_frigate_url(url, sizeof url, base, &r->job->ev,
-                                     what, (int)r->view.image.height,
-                                     crop) < 0)
-    return 0;
+  struct lk_fetch_policy p = policy ? *policy : lk_fetch_default_policy();
+  char why[LK_FETCH_ERRMAX] = "";
+  lk_err err;
   p.timeout_ms = LK_DT_IMAGE_TIMEOUT_MS;
-  if(lk_fetch_trusted(&p, NULL, url, img, len, NULL, why)) {
-    r->error = lk_arena_strdup(r->a, why);
+  err = policy ? lk_fetch_url(&p, url, img, len, NULL, why)
+               : lk_fetch_trusted(&p, NULL, url, img, len, NULL, why);
+  if(err) {
+    r->error = lk_arena_strdup(r->a, why[0] ? why : lk_strerror(err));
     lk_log(LK_LOG_INFO, "dt", "%s: %s: %s", r->job->ev.id, url, why);
     return 0;
   }
@@ -283,6 +274,28 @@ static int lk_dt_fetch(struct lk_dt_run *r, struct lk_dt_loop *l,
   if(l->last)
     memcpy(l->last, *img, *len);
   return 1;
+}
+
+/* Fetch one image of a Frigate event; 1 when it is new. */
+static int lk_dt_fetch(struct lk_dt_run *r, struct lk_dt_loop *l,
+                       enum lk_dt_frigate_image what, unsigned char **img,
+                       size_t *len)
+{
+  const struct lk_dt_config *c = r->s->cfg;
+  const char *custom = what == LK_DT_FRIGATE_SNAPSHOT
+                       ? r->view.image.snapshot : r->view.image.latest;
+  const char *base = c->frigate.url.n > (size_t)r->job->frigate
+                     ? c->frigate.url.v[r->job->frigate] : NULL;
+  char url[LK_FETCH_URL_MAX];
+  int crop = !r->view.camera || !r->view.camera->masks.coordinates.n;
+
+  if(custom)
+    snprintf(url, sizeof url, "%s", custom);
+  else if(!base || lk_dt_frigate_url(url, sizeof url, base, &r->job->ev,
+                                     what, (int)r->view.image.height,
+                                     crop) < 0)
+    return 0;
+  return lk_dt_get(r, l, url, NULL, img, len);
 }
 
 static lk_err lk_dt_round(struct lk_dt_run *r, struct lk_dt_loop *l,
@@ -315,6 +328,30 @@ static lk_err lk_dt_poll(struct lk_dt_run *r, struct lk_dt_loop *loops)
       err = lk_dt_round(r, &loops[1], LK_DT_FRIGATE_LATEST);
     if(i + 1 < rounds && !(stop && r->matched))
       lk_dt_sleep(r->view.attempts.delay + lk_dt_jitter(r->s->o.jitter_ms));
+  }
+  return err;
+}
+
+/* A URL asked over HTTP (GET /api/recognize?url=, a camera's webhook):
+ * fetched up to job->attempts times. An unchanged image is not
+ * recognized again; the next try waits half a second, as Double Take
+ * waits for the camera's next frame. */
+static lk_err lk_dt_url_poll(struct lk_dt_run *r, struct lk_dt_loop *l)
+{
+  long i, n = r->job->attempts < 1 ? 1 : r->job->attempts;
+  lk_err err = LK_OK;
+  if(n > LK_DT_MAX_ATTEMPTS)
+    n = LK_DT_MAX_ATTEMPTS;
+  for(i = 0; i < n && !err && !(r->job->stop_on_match && r->matched); i++) {
+    unsigned char *img = NULL;
+    size_t len = 0;
+    if(!lk_dt_get(r, l, r->job->url, r->job->policy, &img, &len)) {
+      if(i + 1 < n)
+        lk_dt_sleep(0.5);
+      continue;
+    }
+    err = lk_dt_image(r, l, img, len);
+    lk_free(img);
   }
   return err;
 }
@@ -356,7 +393,7 @@ static void lk_dt_sub_label(struct lk_dt_run *r, const struct lk_dt_group *g,
 }
 
 static void lk_dt_results_out(struct lk_dt_run *r, const struct lk_dt_group *g,
-                              size_t n, double t0)
+                              size_t n, double t0, struct lk_dt_outcome *out)
 {
   struct lk_dt_summary sum;
   struct lk_dt_event ev;
@@ -364,13 +401,19 @@ static void lk_dt_results_out(struct lk_dt_run *r, const struct lk_dt_group *g,
   char stamp[128];
   size_t k = 0;
 
-  if(lk_dt_summarize(g, n, r->a, &sum))
+  if(lk_dt_summarize(g, n, r->a, &sum)) {
+    out->error = "out of memory";
     return;
+  }
   memset(&ev, 0, sizeof ev);
   lk_dt_timestamp(r, stamp, sizeof stamp);
+  ev.timestamp = lk_arena_strdup(r->a, stamp);
+  if(!ev.timestamp) {
+    out->error = "out of memory";
+    return;
+  }
   ev.id = r->job->ev.id;
   ev.duration = lk_dt_round2(lk_dt_now() - t0);
-  ev.timestamp = stamp;
   ev.camera = r->job->ev.camera;
   ev.zones = r->job->ev.zones;
   ev.n_zones = (size_t)r->job->ev.n_zones;
@@ -384,6 +427,9 @@ static void lk_dt_results_out(struct lk_dt_run *r, const struct lk_dt_group *g,
       lk_dt_resets_schedule(r->s->resets, ev.camera, m, k);
   }
   lk_dt_sub_label(r, g, n);
+  out->done = 1;
+  out->ev = ev;
+  out->sum = sum;
 }
 
 /* The camera's settings and thresholds for one job. */
@@ -432,8 +478,10 @@ lk_err lk_dt_service_image(struct lk_dt_service *s, const char *camera,
   return *n ? LK_OK : LK_ERR_IMAGE;
 }
 
-void lk_dt_event_run(struct lk_dt_service *s, struct lk_dt_job *job)
+void lk_dt_event_process(struct lk_dt_service *s, struct lk_dt_job *job,
+                         struct lk_dt_outcome *out)
 {
+  struct lk_dt_outcome scratch;
   struct lk_dt_loop loops[2];
   struct lk_dt_group groups[2];
   struct lk_dt_run r;
@@ -441,11 +489,16 @@ void lk_dt_event_run(struct lk_dt_service *s, struct lk_dt_job *job)
   size_t n = 0, i;
   lk_err err;
 
+  if(!out)
+    out = &scratch;
+  memset(out, 0, sizeof *out);
   lk_dt_run_init(&r, s, job);
   memset(loops, 0, sizeof loops);
   loops[0].group.type = job->type ? job->type : "snapshot";
   loops[1].group.type = "latest";
-  if(job->type)
+  if(job->url)
+    err = lk_dt_url_poll(&r, &loops[0]);
+  else if(job->type)
     err = lk_dt_image(&r, &loops[0], job->image, job->len);
   else
     err = lk_dt_poll(&r, loops);
@@ -458,15 +511,19 @@ void lk_dt_event_run(struct lk_dt_service *s, struct lk_dt_job *job)
     lk_free(loops[i].last);
   }
   if(err || !n) {
+    out->error = err ? lk_strerror(err) : r.error ? r.error : "no image";
     atomic_fetch_add(&s->failed, 1);
-    lk_log(LK_LOG_WARN, "dt", "%s: %s", job->ev.id,
-           err ? lk_strerror(err) : r.error ? r.error : "no image");
+    lk_log(LK_LOG_WARN, "dt", "%s: %s", job->ev.id, out->error);
     if(s->mqtt && (err || r.error))
-      lk_mqtt_publish(s->mqtt, "double-take/errors",
-                      err ? lk_strerror(err) : r.error,
-                      strlen(err ? lk_strerror(err) : r.error), 0, 0);
+      lk_mqtt_publish(s->mqtt, "double-take/errors", out->error,
+                      strlen(out->error), 0, 0);
   } else {
-    lk_dt_results_out(&r, groups, n, t0);
+    lk_dt_results_out(&r, groups, n, t0, out);
   }
   atomic_fetch_add(&s->processed, 1);
+}
+
+void lk_dt_event_run(struct lk_dt_service *s, struct lk_dt_job *job)
+{
+  lk_dt_event_process(s, job, NULL);
 }

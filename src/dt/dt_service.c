@@ -52,7 +52,7 @@ struct lk_dt_service_opts lk_dt_service_default_opts(void)
   return o;
 }
 
-static void lk_dt_job_free(struct lk_dt_job *job)
+void lk_dt_job_free(struct lk_dt_job *job)
 {
   if(job) {
     lk_free(job->image);
@@ -72,7 +72,7 @@ static void lk_dt_job_drop_cb(void *job, void *ctx)
   lk_dt_job_free(job);
 }
 
-static struct lk_dt_job *lk_dt_job_new(void)
+struct lk_dt_job *lk_dt_job_new(void)
 {
   struct lk_arena *a = lk_arena_create(LK_DT_JOB_ARENA);
   struct lk_dt_job *job = a ? lk_arena_calloc(a, sizeof *job) : NULL;
@@ -85,7 +85,7 @@ static struct lk_dt_job *lk_dt_job_new(void)
   return job;
 }
 
-static void lk_dt_push(struct lk_dt_service *s, struct lk_dt_job *job)
+void lk_dt_push(struct lk_dt_service *s, struct lk_dt_job *job)
 {
   struct lk_dt_queue_stats before, after;
   lk_dt_queue_stats(s->queue, &before);
@@ -98,7 +98,7 @@ static void lk_dt_push(struct lk_dt_service *s, struct lk_dt_job *job)
 }
 
 /* The filter of frigate.* checks. */
-static void lk_dt_filter(const struct lk_dt_config *c,
+void lk_dt_filter(const struct lk_dt_config *c,
                          struct lk_dt_frigate_filter *f,
                          struct lk_dt_frigate_zone *zones, size_t max)
 {
@@ -113,6 +113,16 @@ static void lk_dt_filter(const struct lk_dt_config *c,
   f->zones = zones;
   f->n_zones = (int)i;
   f->min_area = c->frigate.min_area;
+}
+
+void lk_dt_seen_event(struct lk_dt_service *s, const char *camera)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  pthread_mutex_lock(&s->lock);
+  s->last_event = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+  snprintf(s->last_camera, sizeof s->last_camera, "%s", camera);
+  pthread_mutex_unlock(&s->lock);
 }
 
 const char *lk_dt_service_event(struct lk_dt_service *s, const void *json,
@@ -140,6 +150,7 @@ const char *lk_dt_service_event(struct lk_dt_service *s, const void *json,
     return skip;
   }
   job->frigate = frigate;
+  lk_dt_seen_event(s, job->ev.camera);
   lk_dt_push(s, job);
   return NULL;
 }
@@ -349,6 +360,10 @@ void lk_dt_service_stats(struct lk_dt_service *s,
   st->published = atomic_load(&s->published);
   st->sub_labels = atomic_load(&s->sub_labels);
   st->mqtt_connected = s->mqtt ? lk_mqtt_connected(s->mqtt) : 0;
+  pthread_mutex_lock(&s->lock);
+  st->last_event = s->last_event;
+  memcpy(st->last_camera, s->last_camera, sizeof st->last_camera);
+  pthread_mutex_unlock(&s->lock);
 }
 
 void lk_dt_service_destroy(struct lk_dt_service *s)

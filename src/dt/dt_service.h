@@ -23,6 +23,8 @@
 
 #include <stddef.h>
 
+#include <cjson/cJSON.h>
+
 #include "dt/dt_config.h"
 #include "dt/dt_result.h"
 #include "pipeline/pipeline.h"
@@ -84,6 +86,39 @@ const char *lk_dt_service_event(struct lk_dt_service *s, const void *json,
                                 size_t len, int frigate,
                                 struct lk_arena *arena);
 
+/* A recognition asked over HTTP (compat-apis.md §1.5): an image URL
+ * fetched up to attempts times (GET /api/recognize?url=, a camera's
+ * webhook), one image (an upload), or a Frigate event (POST
+ * /api/recognize). Its results go out as an event's do (MQTT, kept
+ * images, Frigate's sub_label for an event). */
+struct lk_dt_request {
+  const char *camera;        /* NULL: "manual" */
+  const char *type;          /* NULL: "manual"; "camera-event", ... */
+  const char *url;           /* fetched up to attempts times, or */
+  const struct lk_fetch_policy *policy;  /* url's guard; NULL: trusted */
+  const unsigned char *image;            /* one image, or */
+  size_t len;
+  const void *event;         /* Frigate's event JSON, polled as from MQTT */
+  size_t event_len;
+  int attempts;              /* url: 1..100 (0: 1) */
+  int stop_on_match;         /* url: stop at the first match (break) */
+};
+
+/* Run rq on the calling thread and give Double Take's answer (§1.6;
+ * with all_results its "results" too) in *out, for the caller to
+ * cJSON_Delete. LK_ERR_INVAL: the event's checks refused it, or a bad
+ * request; LK_ERR_IO: no image could be fetched or read; why
+ * (LK_DT_SERVICE_ERRMAX bytes) has Double Take's words or the fetch
+ * error. */
+lk_err lk_dt_service_recognize(struct lk_dt_service *s,
+                               const struct lk_dt_request *rq,
+                               int all_results, cJSON **out, char *why);
+
+/* Queue an image request (rq->image, copied) as an event of its own:
+ * POST /api/recognize/upload answers at once. */
+lk_err lk_dt_service_submit(struct lk_dt_service *s,
+                            const struct lk_dt_request *rq);
+
 /* Every detector camera uses, on one image, on the calling thread: one
  * attempt per detector that answered (a failing one is left out, as in
  * an event), faces classified with camera's thresholds. Nothing is
@@ -105,6 +140,8 @@ struct lk_dt_service_stats {
   long published;    /* MQTT messages sent */
   long sub_labels;   /* Frigate sub_labels set */
   int mqtt_connected;
+  double last_event;       /* Unix s of the last Frigate event taken; 0 */
+  char last_camera[128];   /* its camera */
 };
 void lk_dt_service_stats(struct lk_dt_service *s,
                          struct lk_dt_service_stats *st);
