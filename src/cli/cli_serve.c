@@ -390,8 +390,8 @@ static const char *const cli_serve_opts[] = {
 
 const struct cli_cmd cli_cmd_serve = {
   "serve", cli_serve_run, "[--port P] [--data DIR] [--config FILE] [options]",
-  "the HTTP server: native, DeepStack, CompreFace, Facebox and face-sample "
-  "APIs",
+  "the HTTP server: native, DeepStack, CompreFace, Facebox, face-sample "
+  "and Double Take APIs",
   "Serve the face APIs over HTTP on the gallery kept in DIR/likeness.db\n"
   "(registered faces' images in DIR/images):\n"
   "  GET  /healthz                   {\"status\":\"ok\",\"hostname\":..} once\n"
@@ -409,6 +409,10 @@ const struct cli_cmd cli_cmd_serve = {
   "  POST /face/{match,detect,update,delete}\n"
   "                                  face samples with offline sync\n"
   "                                  (docs/api-seed.md)\n"
+  "  /api/recognize, /api/camera/<cam>, /api/match, /api/train, ...\n"
+  "                                  Double Take's REST API (docs/dt-api.md);\n"
+  "                                  with mqtt or frigate in the config, its\n"
+  "                                  events and MQTT too (docs/doubletake.md)\n"
   "Settings come from the command line, LIKENESS_* variables and the YAML\n"
   "file of --config, in that order (docs/config.md); the effective ones are\n"
   "logged at start. One log line per request. At most one inference per\n"
