@@ -150,39 +150,14 @@ static void lk_dtm_label(struct lk_image *img, const struct lk_dtm_style *s,
                      255);
 }
 
-/* Boxes first, then labels, so no box runs through a label. */
-static void lk_dtm_annotate(struct lk_image *img,
-                            const struct lk_dt_match_face *faces, int n)
-{
-  struct lk_dtm_style s = lk_dtm_style_for(img);
-  unsigned char c[3];
-  int i;
-  for(i = 0; i < n; i++) {
-    const struct lk_dt_match_face *f = &faces[i];
-    lk_dtm_colour(f, c);
-    lk_image_draw_rect(img, f->left, f->top, f->left + f->width - 1,
-                       f->top + f->height - 1, s.line, c[0], c[1], c[2]);
-  }
-  for(i = 0; i < n; i++) {
-    lk_dtm_colour(&faces[i], c);
-    lk_dtm_label(img, &s, &faces[i], c);
-  }
-}
-
-/* ---- write and read ---------------------------------------------------- */
-
-static lk_err lk_dtm_latest_check(const char *const *keys, int n_keys,
-                                  const struct lk_dt_match_face *faces,
-                                  int n_faces)
+/* Faces a drawing can take: named, and boxes within LK_DTM_COORD_MAX so
+ * the box and label arithmetic stays in int. */
+static lk_err lk_dtm_faces_check(const struct lk_dt_match_face *faces,
+                                 int n_faces)
 {
   int i;
-  if(n_keys < 0 || n_keys > LK_DTM_KEYS_MAX || (n_keys && !keys) ||
-     n_faces < 0 || n_faces > LK_DT_MATCHES_FACES_MAX ||
-     (n_faces && !faces))
+  if(n_faces < 0 || n_faces > LK_DT_MATCHES_FACES_MAX || (n_faces && !faces))
     return LK_ERR_INVAL;
-  for(i = 0; i < n_keys; i++)
-    if(!keys[i])
-      return LK_ERR_INVAL;
   for(i = 0; i < n_faces; i++) {
     const struct lk_dt_match_face *f = &faces[i];
     if(!f->name || f->width < 0 || f->height < 0 ||
@@ -193,6 +168,45 @@ static lk_err lk_dtm_latest_check(const char *const *keys, int n_keys,
   }
   return LK_OK;
 }
+
+static lk_err lk_dtm_latest_check(const char *const *keys, int n_keys,
+                                  const struct lk_dt_match_face *faces,
+                                  int n_faces)
+{
+  int i;
+  if(n_keys < 0 || n_keys > LK_DTM_KEYS_MAX || (n_keys && !keys))
+    return LK_ERR_INVAL;
+  for(i = 0; i < n_keys; i++)
+    if(!keys[i])
+      return LK_ERR_INVAL;
+  return lk_dtm_faces_check(faces, n_faces);
+}
+
+/* Boxes first, then labels, so no box runs through a label. */
+lk_err lk_dt_matches_annotate(struct lk_image *img,
+                              const struct lk_dt_match_face *faces, int n)
+{
+  struct lk_dtm_style s;
+  unsigned char c[3];
+  int i;
+  lk_err err = lk_dtm_faces_check(faces, n);
+  if(err)
+    return err;
+  s = lk_dtm_style_for(img);
+  for(i = 0; i < n; i++) {
+    const struct lk_dt_match_face *f = &faces[i];
+    lk_dtm_colour(f, c);
+    lk_image_draw_rect(img, f->left, f->top, f->left + f->width - 1,
+                       f->top + f->height - 1, s.line, c[0], c[1], c[2]);
+  }
+  for(i = 0; i < n; i++) {
+    lk_dtm_colour(&faces[i], c);
+    lk_dtm_label(img, &s, &faces[i], c);
+  }
+  return LK_OK;
+}
+
+/* ---- write and read ---------------------------------------------------- */
 
 static lk_err lk_dtm_latest_write(struct lk_dt_matches *m,
                                   const char *const *keys, int n_keys,
@@ -233,7 +247,7 @@ lk_err lk_dt_matches_latest_save(struct lk_dt_matches *m,
     lk_log(LK_LOG_WARN, "dt", "latest image: %s", why);
     return err;
   }
-  lk_dtm_annotate(&img, faces, n_faces);
+  lk_dt_matches_annotate(&img, faces, n_faces);   /* faces checked above */
   err = lk_image_encode_jpeg(&img, m->opts.jpeg_quality, &out, &out_len);
   if(!err)
     err = lk_dtm_latest_write(m, keys, n_keys, out, out_len);

@@ -237,6 +237,14 @@ lk_err lk_dt_matches_latest_save(struct lk_dt_matches *m,
                                  const struct lk_dt_match_face *faces,
                                  int n_faces, struct lk_arena *arena);
 
+/* Draw faces on img as the latest images are drawn (boxes, labels and
+ * colours above), e.g. for /api/storage/matches/<file>?box=true. Threads:
+ * img is the caller's. LK_ERR_INVAL, with nothing drawn, for a face
+ * without a name, a negative box side or a coordinate past 2^24 px. */
+struct lk_image;
+lk_err lk_dt_matches_annotate(struct lk_image *img,
+                              const struct lk_dt_match_face *faces, int n);
+
 /* The bytes of a latest image by the file name in /api/storage/latest/
  * <key>.jpg. LK_ERR_NOT_FOUND when it does not end in ".jpg" or there is
  * no such image. */
