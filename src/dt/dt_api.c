@@ -262,16 +262,6 @@ static lk_err lk_dtapi_status_mqtt(struct lk_http_req *req,
   return o ? lk_http_resp_json(resp, 200, o) : LK_ERR_NOMEM;
 }
 
-/* "2021-06-17T05:01:36.030Z" for Unix seconds t. */
-static cJSON *lk_dtapi_iso(double t)
-{
-  struct lk_dt_clock c = { (int64_t)(t * 1000.0), 0, 1 };
-  char text[64];
-  if(t <= 0 || lk_dt_time_format(&c, NULL, text, sizeof text))
-    return cJSON_CreateNull();
-  return cJSON_CreateString(text);
-}
-
 /* Frigate's version (GET <frigate>/api/version), or NULL. */
 static const char *lk_dtapi_frigate_version(struct lk_dt_api *api,
                                             struct lk_arena *arena)
@@ -309,7 +299,7 @@ static lk_err lk_dtapi_status_frigate(struct lk_http_req *req,
   version = lk_dtapi_frigate_version(api, lk_http_req_arena(req));
   lk_dt_service_stats(api->svc, &st);
   last = cJSON_CreateObject();
-  last = lk_api_json_add(last, "time", lk_dtapi_iso(st.last_event));
+  last = lk_api_json_add(last, "time", lk_dtapi_time(st.last_event));
   last = lk_api_json_add(last, "camera", st.last_event > 0
                          ? cJSON_CreateString(st.last_camera)
                          : cJSON_CreateNull());
@@ -365,7 +355,7 @@ static lk_err lk_dtapi_status(struct lk_http_req *req,
   ev = lk_api_json_add(ev, "sub_labels", lk_dtapi_num(st.sub_labels));
   o = lk_api_json_add(o, "events", ev);
   o = lk_api_json_add(o, "mqtt", cJSON_CreateBool(st.mqtt_connected));
-  o = lk_api_json_add(o, "last_event", lk_dtapi_iso(st.last_event));
+  o = lk_api_json_add(o, "last_event", lk_dtapi_time(st.last_event));
   return o ? lk_http_resp_json(resp, 200, o) : LK_ERR_NOMEM;
 }
 

@@ -1,11 +1,15 @@
 /* dt_api_common.c - the answers and query readers every Double Take route
  * shares: {"error":..}, the 422 validation body, {"success":true}, and
- * booleans and numbers as Double Take's validators take them. */
+ * booleans and numbers as Double Take's validators take them, and its
+ * timestamps. */
 #include "dt_api_int.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "dt/dt_result.h"
 
 lk_err lk_dtapi_error(struct lk_http_resp *resp, int status,
                       const char *message)
@@ -77,4 +81,20 @@ lk_err lk_dtapi_query_int(struct lk_http_req *req, const char *key, long lo,
     return LK_ERR_INVAL;
   *out = x;
   return LK_OK;
+}
+
+/* "2021-06-17T05:01:36.030Z" for Unix seconds t; null for 0 (a row never
+ * reprocessed has no updatedAt). */
+cJSON *lk_dtapi_time(double t)
+{
+  struct lk_dt_clock c;
+  char text[64];
+  if(!(t > 0))
+    return cJSON_CreateNull();
+  c.unix_ms = (int64_t)llround(t * 1000.0);
+  c.offset_min = 0;
+  c.utc = 1;
+  if(lk_dt_time_format(&c, NULL, text, sizeof text))
+    return cJSON_CreateNull();
+  return cJSON_CreateString(text);
 }

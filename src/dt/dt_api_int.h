@@ -38,4 +38,8 @@ int lk_dtapi_query_bool(struct lk_http_req *req, const char *key, int def);
 lk_err lk_dtapi_query_int(struct lk_http_req *req, const char *key, long lo,
                           long hi, long def, long *out);
 
+/* "2021-06-17T05:01:36.030Z" for Unix seconds t (UTC, as Double Take's
+ * createdAt); JSON null for t <= 0. NULL when out of memory. */
+cJSON *lk_dtapi_time(double t);
+
 #endif

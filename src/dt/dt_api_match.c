@@ -28,22 +28,6 @@
 
 /* ---- one match as Double Take formats it ------------------------------ */
 
-/* "2021-06-17T05:01:36.030Z" for Unix seconds t; null for 0 (a row never
- * reprocessed has no updatedAt). */
-static cJSON *lk_dtapi_time(double t)
-{
-  struct lk_dt_clock c;
-  char text[64];
-  if(!(t > 0))
-    return cJSON_CreateNull();
-  c.unix_ms = (int64_t)llround(t * 1000.0);
-  c.offset_min = 0;
-  c.utc = 1;
-  if(lk_dt_time_format(&c, NULL, text, sizeof text))
-    return cJSON_CreateNull();
-  return cJSON_CreateString(text);
-}
-
 static cJSON *lk_dtapi_strings(const char *const *v, int n)
 {
   cJSON *a = cJSON_CreateArray();

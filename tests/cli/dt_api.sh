@@ -76,6 +76,18 @@ ok(/^[0-9a-f-]{36}\.jpg$/.test(m.filename), "filename " + m.filename);
 ok(/^[0-9a-f-]{36}$/.test(o.id), "id " + o.id);
 ok(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/.test(o.timestamp), o.timestamp);'
 
+FILE=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).matches[0].filename)' "$OUT")
+post /api/match
+check "the match is kept: /api/match lists it" js '
+const o = JSON.parse(input);
+ok(o.total === 1 && o.matches[0].camera === "front", JSON.stringify(o));
+ok(o.matches[0].file.filename === "'"$FILE"'", JSON.stringify(o.matches[0].file));'
+set +e
+curl -sS -o "$TMP/kept.jpg" \
+  "http://127.0.0.1:$PORT/api/storage/matches/$FILE?box=true" 2>"$ERR"
+set -e
+check "... and its image, boxes drawn, is served" is_jpeg "$TMP/kept.jpg"
+
 set +e
 curl -sS -o "$TMP/latest.jpg" -w '%{http_code} %{content_type}' \
   "http://127.0.0.1:$PORT/api/camera/front/latest.jpg" >"$OUT" 2>"$ERR"
