@@ -1,11 +1,12 @@
 #!/bin/sh
 # dt_api.sh - Double Take's REST API on likeness serve, as Double Take's
 # clients call it: a camera webhook fetches the camera's snapshot URL and
-# names the person; the camera's annotated latest image follows;
+# names the person, the match is listed by /api/match with its image, and
+# the camera's annotated latest image follows;
 # GET /api/recognize?url= and POST /api/recognize (a Frigate event, with
 # a Frigate played here by node) answer Double Take's result; uploads are
-# queued; config and status; Double Take's errors and 422s. The kept
-# matches and training routes have tests of their own (tests/dt).
+# queued; config and status; Double Take's errors and 422s. Each route's
+# details are tested in tests/dt/test_dt_api_*.c.
 set -eu
 . "$(dirname "$0")/common.inc"
 command -v curl >/dev/null || { echo "curl is needed" >&2; exit 1; }
