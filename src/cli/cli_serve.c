@@ -20,6 +20,7 @@
 #include "dt/dt_api.h"
 #include "dt/dt_matches.h"
 #include "dt/dt_service.h"
+#include "dt/dt_train.h"
 #include "fetch/fetch.h"
 #include "http/api.h"
 
@@ -76,6 +77,7 @@ struct cli_server {
   struct lk_dt_config dt_cfg;         /* Double Take's keys (and env) */
   struct lk_dt_service *dt;           /* events: MQTT, Frigate, /api */
   struct lk_dt_matches *matches;      /* its kept images, DATA/matches */
+  struct lk_dt_train *train;          /* its training folders, DATA/train */
   struct lk_dt_api dt_api;            /* Double Take's REST API */
   struct lk_arena *conf;          /* config values live here */
   struct lk_fetch_policy fetch;
@@ -268,6 +270,20 @@ static void cli_serve_sweep(struct lk_dt_matches *m)
            "a row", n);
 }
 
+/* Double Take's training folders; their queue resumes where it was. */
+static int cli_serve_train(struct cli_ctx *c, struct cli_server *s)
+{
+  struct lk_dt_train_opts o = lk_dt_train_default_opts();
+  char why[LK_DT_TRAIN_ERRMAX] = "";
+  o.cfg = &s->dt_cfg;
+  o.pipe = s->pipe;
+  if(lk_dt_train_open(&s->train, c->data_dir, &o, why)) {
+    cli_error(c, "%s", why[0] ? why : "cannot open DATA/train");
+    return CLI_EXIT_FAIL;
+  }
+  return CLI_EXIT_OK;
+}
+
 /* Double Take's side: its REST API always; MQTT and Frigate's events
  * when the config (or MQTT_HOST, FRIGATE_URL, ...) sets them up
  * (docs/doubletake.md). */
@@ -286,6 +302,8 @@ static int cli_serve_dt(struct cli_ctx *c, struct cli_server *s)
     return CLI_EXIT_FAIL;
   }
   cli_serve_sweep(s->matches);
+  if(cli_serve_train(c, s))
+    return CLI_EXIT_FAIL;
   o.cfg = &s->dt_cfg;
   o.pipe = s->pipe;
   o.save = lk_dt_save_to_store;
@@ -298,6 +316,7 @@ static int cli_serve_dt(struct cli_ctx *c, struct cli_server *s)
   s->dt_api.cfg = &s->dt_cfg;
   s->dt_api.svc = s->dt;
   s->dt_api.matches = s->matches;
+  s->dt_api.train = s->train;
   s->dt_api.pipe = s->pipe;
   s->dt_api.fetch = &s->fetch;
   return CLI_EXIT_OK;
@@ -373,6 +392,7 @@ static int cli_serve_run(struct cli_ctx *c)
   }
   lk_http_server_destroy(s.http);
   lk_dt_service_destroy(s.dt);        /* drains its events first */
+  lk_dt_train_close(s.train);         /* finishes the photo in hand */
   lk_dt_matches_close(s.matches);
   lk_pipeline_destroy(s.pipe);
   lk_store_close(s.store);

@@ -154,6 +154,28 @@ const o = JSON.parse(input);
 ok(o.events.processed === 6 && o.events.failed === 1, JSON.stringify(o.events));
 ok(o.events.matched === 3 && o.mqtt === false, JSON.stringify(o));'
 
+# Double Take's training: a folder of photos (the camera's among them),
+# taught to the gallery
+post "/api/train/add/Halle%20Berry" -F "files[]=@$DATA/lfw_small/Halle_Berry/Halle_Berry_0001.jpg" \
+  -F "files[]=@$HALLE"
+check "POST /api/train/add queues the photos" \
+  js 'ok(JSON.parse(input).message === "training queued for Halle Berry", input)'
+i=0
+while [ $i -lt 100 ]; do
+  post /api/train/status
+  node -e 'const s=JSON.parse(require("fs").readFileSync(process.argv[1])); process.exit(s.some((x) => x.name === "Halle Berry" && x.percent === 100) ? 0 : 1)' "$OUT" && break
+  sleep 0.1
+  i=$((i + 1))
+done
+check "... and trains them" js '
+ok(JSON.parse(input).some((x) => x.name === "Halle Berry" && x.trained === 2), input)'
+post "/api/recognize?url=http://127.0.0.1:$IPORT/halle.jpg&camera=door"
+check "the stranger of before is now Halle Berry" js '
+const o = JSON.parse(input);
+ok(o.matches.length === 1 && o.matches[0].name === "halle berry", JSON.stringify(o))'
+post /api/filesystem/folders
+check "her folder is listed" js 'ok(JSON.parse(input).includes("Halle Berry"), input)'
+
 post /api/config
 check "GET /api/config: the merged config" js '
 const o = JSON.parse(input);
