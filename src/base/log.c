@@ -1,4 +1,4 @@
-/* log.c - stderr logger with an ISO time stamp. */
+/* log.c - stderr logger with an ISO time stamp, one line per call. */
 #include "log.h"
 
 #include <stdarg.h>
@@ -42,9 +42,14 @@ void lk_log(enum lk_log_level level, const char *module, const char *fmt, ...)
   va_end(ap);
   if(m < 0)
     return;
-  n += m;
-  if((size_t)n > sizeof line - 2)
-    n = (int)sizeof line - 2;
+  m += n;
+  if((size_t)m > sizeof line - 2)
+    m = (int)sizeof line - 2;
+  /* messages carry paths, ids and names from requests and events: a
+   * control character in one must not forge a line of its own */
+  for(; n < m; n++)
+    if((unsigned char)line[n] < 0x20 || line[n] == 0x7f)
+      line[n] = '?';
   line[n++] = '\n';
   if(write(STDERR_FILENO, line, (size_t)n) < 0)
     return;

@@ -1,12 +1,14 @@
 /* test_base.c - lk_strerror covers every lk_err; allocator and arena;
  * durable file writes and whole-file reads. */
 #include <dirent.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "base/err.h"
 #include "base/file.h"
+#include "base/log.h"
 #include "base/mem.h"
 #include "test.h"
 
@@ -121,6 +123,32 @@ static void test_file_durable(void)
   lk_arena_destroy(a);
 }
 
+/* One call, one line: a newline or escape in a logged name cannot forge
+ * a line of its own. */
+static void test_log_one_line(void)
+{
+  char path[] = "/tmp/lk_log_XXXXXX", text[512] = "";
+  int fd = mkstemp(path), saved = dup(STDERR_FILENO);
+  FILE *f;
+  size_t n;
+  CHECK(fd >= 0 && saved >= 0);
+  if(fd < 0 || saved < 0)
+    return;
+  dup2(fd, STDERR_FILENO);
+  lk_log(LK_LOG_WARN, "test", "event %s", "a\n2026-01-01T00:00:00Z x\033[2J\x7f");
+  dup2(saved, STDERR_FILENO);
+  close(saved);
+  close(fd);
+  f = fopen(path, "r");
+  n = f ? fread(text, 1, sizeof text - 1, f) : 0;
+  text[n] = '\0';
+  if(f)
+    fclose(f);
+  unlink(path);
+  CHECK_MSG(strstr(text, " warn test: event a?2026-01-01T00:00:00Z x?[2J?\n") &&
+            strchr(text, '\n') == text + n - 1, "%s", text);
+}
+
 int main(void)
 {
   size_t start = lk_mem_in_use();
@@ -129,6 +157,7 @@ int main(void)
   RUN(test_fail_injection);
   RUN(test_arena);
   RUN(test_file_durable);
+  RUN(test_log_one_line);
   CHECK(lk_mem_in_use() == start);
   return test_report();
 }
