@@ -20,6 +20,12 @@
  * first pass finds nothing: a face that fills the frame looks, to SSD, like
  * no face at all until it has some context around it. */
 static const double lk_refind_pads[] = { 0.5, 0.25, 1.0 };
+/* A box this close to an edge (times the longest side) touches it. When
+ * every face found touches an edge, the image is likely a tight crop around
+ * someone the first pass missed: LFW's Joseph_Biden_0002 is a 250 px crop
+ * where SSD finds only a bystander cut by the left edge, and its subject
+ * (0.16 there) at 0.95 once the image has a border. */
+#define LK_REFIND_EDGE 0.02
 
 struct lk_det_sess {
   struct lk_det_sess *next;
@@ -344,27 +350,124 @@ static lk_err lk_pad_image(const struct lk_image *img, double frac,
   return LK_OK;
 }
 
-/* Detect on img; with refind, on a padded copy when nothing was found.
- * *used is the image the boxes refer to, *shift its offset into img. */
+/* What detection found, best score first. A box is in the pixels of the
+ * image it was found in: img itself, or its padded copy when refound. */
+struct lk_found {
+  struct lk_det dets[LK_FACE_MAX_FACES];
+  unsigned char refound[LK_FACE_MAX_FACES];
+  int n;
+  struct lk_image padded;    /* the copy the refound boxes refer to */
+  int pad;                   /* its border, pixels */
+};
+
+static int lk_found_shift(const struct lk_found *fd, int i)
+{
+  return fd->refound[i] ? fd->pad : 0;
+}
+
+/* Nothing found: the padded copies in turn, until one has a face. */
+static lk_err lk_refind_empty(struct lk_face_engine *eng,
+                              const struct lk_image *img,
+                              const struct lk_face_opts *o,
+                              struct lk_arena *arena, struct lk_found *fd)
+{
+  lk_err err = LK_OK;
+  size_t i;
+  for(i = 0; i < sizeof lk_refind_pads / sizeof lk_refind_pads[0]; i++) {
+    if(err || fd->n > 0)
+      break;
+    err = lk_pad_image(img, lk_refind_pads[i], arena, &fd->padded, &fd->pad);
+    if(!err)
+      err = lk_detect_raw(eng, &fd->padded, o, fd->dets, &fd->n);
+  }
+  memset(fd->refound, 1, sizeof fd->refound);
+  return err;
+}
+
+static int lk_touches_edge(const struct lk_det *d, const struct lk_image *img)
+{
+  double m = LK_REFIND_EDGE * (img->width > img->height ? img->width
+                                                        : img->height);
+  return d->x < m || d->y < m || d->x + d->w > img->width - m ||
+         d->y + d->h > img->height - m;
+}
+
+/* Whether the centre of d, shifted by -shift, lies in none of fd's boxes:
+ * a face the first pass did not find. */
+static int lk_is_new(const struct lk_found *fd, const struct lk_det *d,
+                     int shift)
+{
+  double cx = d->x + d->w / 2 - shift, cy = d->y + d->h / 2 - shift;
+  int i;
+  for(i = 0; i < fd->n; i++) {
+    const struct lk_det *k = &fd->dets[i];
+    if(cx >= k->x && cx <= k->x + k->w && cy >= k->y && cy <= k->y + k->h)
+      return 0;
+  }
+  return 1;
+}
+
+/* Merge the faces of the padded pass that are new into fd, keeping the
+ * order by score and the first pass's faces as they were. */
+static void lk_found_merge(struct lk_found *fd, const struct lk_det *more,
+                           int n_more, int max)
+{
+  struct lk_found old = *fd;
+  int i = 0, k = 0, take_more;
+  fd->n = 0;
+  while(fd->n < max && (i < old.n || k < n_more)) {
+    take_more = k < n_more &&
+                (i == old.n || more[k].score > old.dets[i].score);
+    if(k < n_more && !lk_is_new(&old, &more[k], fd->pad)) {
+      k++;
+    } else if(take_more) {
+      fd->refound[fd->n] = 1;
+      fd->dets[fd->n++] = more[k++];
+    } else {
+      fd->refound[fd->n] = 0;
+      fd->dets[fd->n++] = old.dets[i++];
+    }
+  }
+}
+
+/* Every face found touches an edge: one padded pass, for faces it finds
+ * whose centres lie in no face already found. */
+static lk_err lk_refind_more(struct lk_face_engine *eng,
+                             const struct lk_image *img,
+                             const struct lk_face_opts *o,
+                             struct lk_arena *arena, struct lk_found *fd)
+{
+  struct lk_det more[LK_FACE_MAX_FACES];
+  int i, n_more = 0;
+  lk_err err;
+  for(i = 0; i < fd->n; i++)
+    if(!lk_touches_edge(&fd->dets[i], img))
+      return LK_OK;
+  err = lk_pad_image(img, lk_refind_pads[0], arena, &fd->padded, &fd->pad);
+  if(!err)
+    err = lk_detect_raw(eng, &fd->padded, o, more, &n_more);
+  if(!err)
+    lk_found_merge(fd, more, n_more, o->max_faces);
+  return err;
+}
+
+/* Detect on img; with refind, also on a padded copy when nothing was found
+ * or every face found touches an edge. */
 static lk_err lk_detect_any(struct lk_face_engine *eng,
                             const struct lk_image *img,
                             const struct lk_face_opts *o,
-                            struct lk_arena *arena, struct lk_det *dets,
-                            int *n, struct lk_image *used, int *shift)
+                            struct lk_arena *arena, struct lk_found *fd)
 {
   lk_err err;
-  size_t i;
-  *used = *img;
-  *shift = 0;
-  err = lk_detect_raw(eng, img, o, dets, n);
-  for(i = 0; i < sizeof lk_refind_pads / sizeof lk_refind_pads[0]; i++) {
-    if(err || *n > 0 || !o->refind)
-      break;
-    err = lk_pad_image(img, lk_refind_pads[i], arena, used, shift);
-    if(!err)
-      err = lk_detect_raw(eng, used, o, dets, n);
-  }
-  return err;
+  fd->n = 0;
+  fd->pad = 0;
+  memset(fd->refound, 0, sizeof fd->refound);
+  err = lk_detect_raw(eng, img, o, fd->dets, &fd->n);
+  if(err || !o->refind)
+    return err;
+  if(!fd->n)
+    return lk_refind_empty(eng, img, o, arena, fd);
+  return lk_refind_more(eng, img, o, arena, fd);
 }
 
 /* Pixels of the decoded image to pixels of the file: 1 unless the JPEG was
@@ -419,23 +522,23 @@ lk_err lk_face_detect(struct lk_face_engine *eng, const struct lk_image *img,
                       const struct lk_face_opts *o, struct lk_arena *arena,
                       struct lk_face **faces, int *n)
 {
-  struct lk_det dets[LK_FACE_MAX_FACES];
-  struct lk_image used;
-  int shift, i;
+  struct lk_found fd;
+  int i;
   lk_err err;
 
   *faces = NULL;
   *n = 0;
   err = lk_check_args(eng, img, o);
   if(!err)
-    err = lk_detect_any(eng, img, o, arena, dets, n, &used, &shift);
-  if(err || !*n)
+    err = lk_detect_any(eng, img, o, arena, &fd);
+  if(err || !fd.n)
     return err;
-  *faces = lk_arena_calloc(arena, (size_t)*n * sizeof **faces);
+  *faces = lk_arena_calloc(arena, (size_t)fd.n * sizeof **faces);
   if(!*faces)
     return LK_ERR_NOMEM;
-  for(i = 0; i < *n; i++)
-    lk_box_out(&dets[i], shift, img, &(*faces)[i]);
+  for(i = 0; i < fd.n; i++)
+    lk_box_out(&fd.dets[i], lk_found_shift(&fd, i), img, &(*faces)[i]);
+  *n = fd.n;
   return LK_OK;
 }
 
@@ -443,9 +546,9 @@ lk_err lk_face_detect(struct lk_face_engine *eng, const struct lk_image *img,
 
 struct lk_face_job {
   struct lk_face_engine *eng;
-  const struct lk_image *img;      /* the image the detections refer to */
+  const struct lk_image *img;
   const struct lk_face_opts *o;
-  const struct lk_det *dets;
+  const struct lk_found *fd;
   struct lk_face *faces;
   lk_err *errs;
   int *ok;                         /* 0 when the crop was empty */
@@ -500,8 +603,9 @@ static lk_err lk_describe_flipped(struct lk_face_worker *w)
 static lk_err lk_face_one(struct lk_face_job *job, struct lk_face_worker *w,
                           int i)
 {
-  const struct lk_det *d = &job->dets[i];
-  const struct lk_image *img = job->img;
+  const struct lk_det *d = &job->fd->dets[i];
+  const struct lk_image *img = job->fd->refound[i] ? &job->fd->padded
+                                                   : job->img;
   struct lk_face *f = &job->faces[i];
   struct lk_window win;
   int cx, cy, cw, ch, ax, ay, aw, ah;
@@ -555,22 +659,23 @@ static void lk_face_task(void *ctx, size_t i)
 }
 
 /* Keep the faces whose crops were not empty, in detection order, and move
- * boxes and landmarks back from the padded image. */
-static int lk_faces_compact(struct lk_face_job *job, int n, int shift,
-                            const struct lk_image *img)
+ * boxes and landmarks of refound faces back from the padded image. */
+static int lk_faces_compact(struct lk_face_job *job)
 {
-  int i, k, kept = 0;
+  const struct lk_image *img = job->img;
+  int i, k, shift, kept = 0;
   float sx, sy;
   lk_scale_back(img, &sx, &sy);
-  for(i = 0; i < n; i++) {
+  for(i = 0; i < job->fd->n; i++) {
     struct lk_face *f = &job->faces[i];
     if(!job->ok[i])
       continue;
+    shift = lk_found_shift(job->fd, i);
     for(k = 0; k < LK_FACE_LANDMARKS; k++) {
       f->landmarks[k][0] = (f->landmarks[k][0] - (float)shift) * sx;
       f->landmarks[k][1] = (f->landmarks[k][1] - (float)shift) * sy;
     }
-    lk_box_out(&job->dets[i], shift, img, f);
+    lk_box_out(&job->fd->dets[i], shift, img, f);
     if(kept != i)
       job->faces[kept] = *f;
     kept++;
@@ -582,24 +687,24 @@ lk_err lk_face_describe(struct lk_face_engine *eng, const struct lk_image *img,
                         const struct lk_face_opts *o, struct lk_arena *arena,
                         struct lk_face **faces, int *n)
 {
-  struct lk_det dets[LK_FACE_MAX_FACES];
+  struct lk_found fd;
   struct lk_face_job job;
-  struct lk_image used;
-  int shift, i, nd = 0;
+  int i, nd;
   lk_err err;
 
   *faces = NULL;
   *n = 0;
   err = lk_check_args(eng, img, o);
   if(!err)
-    err = lk_detect_any(eng, img, o, arena, dets, &nd, &used, &shift);
-  if(err || !nd)
+    err = lk_detect_any(eng, img, o, arena, &fd);
+  if(err || !fd.n)
     return err;
+  nd = fd.n;
   memset(&job, 0, sizeof job);
   job.eng = eng;
-  job.img = &used;
+  job.img = img;
   job.o = o;
-  job.dets = dets;
+  job.fd = &fd;
   job.faces = lk_arena_calloc(arena, (size_t)nd * sizeof *job.faces);
   job.errs = lk_arena_calloc(arena, (size_t)nd * sizeof *job.errs);
   job.ok = lk_arena_calloc(arena, (size_t)nd * sizeof *job.ok);
@@ -609,7 +714,7 @@ lk_err lk_face_describe(struct lk_face_engine *eng, const struct lk_image *img,
   for(i = 0; i < nd; i++)
     if(job.errs[i])
       return job.errs[i];
-  *n = lk_faces_compact(&job, nd, shift, img);
+  *n = lk_faces_compact(&job);
   *faces = job.faces;
   return LK_OK;
 }

@@ -51,7 +51,10 @@ struct lk_face_opts {
   int flip;
   /* When the detector finds nothing, try again on the image padded with a
    * border, so faces that fill the frame (crops, passport photos) are found.
-   * Ordinary photos with faces are unaffected. Default 1. */
+   * When every face found touches an edge (a tight crop, whose subject the
+   * detector may miss), look once in the padded image too and add the faces
+   * whose centres lie in none already found. Photos with a face away from
+   * the edges are unaffected. Default 1. */
   int refind;
 };
 

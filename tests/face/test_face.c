@@ -322,6 +322,47 @@ out:
   lk_arena_destroy(arena);
 }
 
+/* LFW's Joseph_Biden_0002, a 250 px crop: the plain pass finds only a
+ * bystander cut by the left edge. With refind the padded pass adds Biden,
+ * first (he scores higher), the same person as in Joseph_Biden_0001; the
+ * bystander keeps the box and descriptor of the plain pass, and boxes-only
+ * detection finds the same two. */
+#define LFW_BIDEN LK_TESTDATA "/lfw_small/Joseph_Biden/Joseph_Biden_000"
+static void test_refind_edge(void)
+{
+  struct lk_face_engine *eng;
+  struct lk_arena *arena = lk_arena_create(0);
+  struct lk_face_opts o = lk_face_default_opts();
+  struct lk_image img, other;
+  struct lk_face *plain, *f, *ref, *boxes;
+  float cx;
+  int n0, n, nr, nb = 0;
+
+  CHECK(lk_face_engine_create(&eng, models, 2) == LK_OK);
+  o.refind = 0;
+  n0 = describe_file(eng, LFW_BIDEN "2.jpg", &o, arena, &img, &plain);
+  CHECK_MSG(n0 == 1, "the plain pass found %d faces", n0);
+  o.refind = 1;
+  n = describe_file(eng, LFW_BIDEN "2.jpg", &o, arena, &img, &f);
+  nr = describe_file(eng, LFW_BIDEN "1.jpg", &o, arena, &other, &ref);
+  CHECK(lk_face_detect(eng, &img, &o, arena, &boxes, &nb) == LK_OK);
+  CHECK_MSG(n == 2 && nb == 2, "refind found %d faces, %d boxes", n, nb);
+  if(n0 != 1 || n != 2 || nr != 1 || nb != 2)
+    goto out;
+  cx = (f[0].box.x_min + f[0].box.x_max) / 2;
+  CHECK(f[0].refound == 1 && f[0].score > 0.9f && f[1].refound == 0);
+  CHECK(cx > img.width / 3.0f && cx < img.width * 2 / 3.0f);
+  CHECK(lk_face_distance(f[0].descriptor, ref[0].descriptor) < 0.6f);
+  CHECK(memcmp(&f[1].box, &plain[0].box, sizeof f[1].box) == 0);
+  CHECK(memcmp(f[1].descriptor, plain[0].descriptor,
+               sizeof f[1].descriptor) == 0);
+  CHECK(memcmp(&boxes[0].box, &f[0].box, sizeof f[0].box) == 0);
+  CHECK(memcmp(&boxes[1].box, &f[1].box, sizeof f[1].box) == 0);
+out:
+  lk_face_engine_destroy(eng);
+  lk_arena_destroy(arena);
+}
+
 /* A JPEG decoded at half size in the DCT domain gives boxes in the file's
  * pixels, close to the full-size result. */
 static void test_dct_scaled_boxes(void)
@@ -492,6 +533,7 @@ int main(void)
   RUN(test_bad_arguments);
   RUN(test_concurrent_callers);
   RUN(test_refind);
+  RUN(test_refind_edge);
   RUN(test_dct_scaled_boxes);
   RUN(test_ssd_padding_rows);
   RUN(test_ssd_raw_outputs);

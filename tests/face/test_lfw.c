@@ -3,11 +3,13 @@
  * threshold and with a threshold chosen by 10-fold cross-validation, for
  * both descriptor crops. face-api.js reports 99.38 % on full LFW for this
  * descriptor net, but on this subset face-api.js itself (tools/faceapi-ref,
- * whose output the faceapi crop matches to 1e-5) scores 96.4 % at 0.6:
- * SSD finds only a bystander in Joseph_Biden_0002 (4 pairs), and several
- * different-person pairs of Asian politicians fall below 0.6. The floors
- * sit under the measured figures so that a broken crop or descriptor
- * (which costs far more than a few pairs) fails.
+ * whose output the faceapi crop matches to 1e-5) scores 96.4 % at 0.6: its
+ * SSD finds only a bystander in Joseph_Biden_0002 (4 pairs; our refind
+ * pass adds Biden), and the different-person pairs among four East Asian
+ * politicians fall at 0.48-0.61, 5 of 7 below 0.6, whatever the crop. The
+ * floors sit under the measured figures so that a broken crop or descriptor
+ * (which costs far more than a few pairs) fails, and so does each mode
+ * without Biden (96.6 / 96.2, 97.2 / 96.8 and 96.4 / 97.0 %).
  *
  * Every image is described once per crop by two threads sharing one
  * engine (n_threads = 1), as a server would. */
@@ -260,39 +262,40 @@ static void test_lfw_pairs(void)
   CHECK_MSG(lfw.n_images == 125, "%d images", lfw.n_images);
 }
 
-/* The default crop: every image has a face (refind is on); measured 96.6 %
- * at 0.6 and 96.2 % at the 10-fold threshold. */
+/* The default crop: every image has a face (refind is on); measured 97.4 %
+ * at 0.6 and 97.4 % at the 10-fold threshold. */
 static void test_lfw_similarity(void)
 {
   struct lfw_result r = lfw_evaluate(LK_ALIGN_SIMILARITY, 0);
   lfw_report("similarity", &r);
   CHECK(atomic_load(&lfw.errors) == 0);
   CHECK_MSG(r.misses == 0, "%d images without a face", r.misses);
-  CHECK_MSG(r.acc06 >= 95.5, "accuracy %.1f %% at 0.6", r.acc06);
-  CHECK_MSG(r.acc_cv >= 96.0, "10-fold accuracy %.1f %%", r.acc_cv);
+  CHECK_MSG(r.acc06 >= 96.8, "accuracy %.1f %% at 0.6", r.acc06);
+  CHECK_MSG(r.acc_cv >= 96.8, "10-fold accuracy %.1f %%", r.acc_cv);
 }
 
-/* The similarity chip averaged with its mirror image: measured 97.2 % at
- * 0.6 and 96.8 % at the 10-fold threshold. */
+/* The similarity chip averaged with its mirror image: measured 98.0 % at
+ * 0.6 and 97.6 % at the 10-fold threshold. */
 static void test_lfw_similarity_flip(void)
 {
   struct lfw_result r = lfw_evaluate(LK_ALIGN_SIMILARITY, 1);
   lfw_report("sim+flip", &r);
   CHECK(atomic_load(&lfw.errors) == 0);
   CHECK_MSG(r.misses == 0, "%d images without a face", r.misses);
-  CHECK_MSG(r.acc06 >= 96.4, "accuracy %.1f %% at 0.6", r.acc06);
-  CHECK_MSG(r.acc_cv >= 96.4, "10-fold accuracy %.1f %%", r.acc_cv);
+  CHECK_MSG(r.acc06 >= 97.4, "accuracy %.1f %% at 0.6", r.acc06);
+  CHECK_MSG(r.acc_cv >= 97.0, "10-fold accuracy %.1f %%", r.acc_cv);
 }
 
-/* face-api.js's own crop: measured 96.4 % at 0.6, 97.0 % 10-fold. */
+/* face-api.js's own crop (with our refind pass): measured 97.2 % at 0.6,
+ * 97.8 % 10-fold. */
 static void test_lfw_faceapi(void)
 {
   struct lfw_result r = lfw_evaluate(LK_ALIGN_FACEAPI, 0);
   lfw_report("faceapi", &r);
   CHECK(atomic_load(&lfw.errors) == 0);
   CHECK_MSG(r.misses == 0, "%d images without a face", r.misses);
-  CHECK_MSG(r.acc06 >= 95.5, "accuracy %.1f %% at 0.6", r.acc06);
-  CHECK_MSG(r.acc_cv >= 96.0, "10-fold accuracy %.1f %%", r.acc_cv);
+  CHECK_MSG(r.acc06 >= 96.6, "accuracy %.1f %% at 0.6", r.acc06);
+  CHECK_MSG(r.acc_cv >= 97.2, "10-fold accuracy %.1f %%", r.acc_cv);
 }
 
 int main(void)
