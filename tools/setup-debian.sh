@@ -6,7 +6,7 @@ set -eu
 pkgs="build-essential cmake pkg-config ca-certificates clang libclang-rt-14-dev
  libxnnpack-dev libpthreadpool-dev libturbojpeg0-dev libspng-dev libwebp-dev
  libexif-dev libcjson-dev libsqlite3-dev libcurl4-openssl-dev curl
- libmicrohttpd-dev libssl-dev libyaml-dev
+ libmicrohttpd-dev libssl-dev libyaml-dev openssl
  libmosquitto-dev mosquitto mosquitto-clients"
 missing=""
 for p in $pkgs; do

@@ -268,8 +268,13 @@ static lk_err lk_mqtt_tls(struct lk_mqtt *m, char *why)
     mosquitto_int_option(m->mosq, MOSQ_OPT_TLS_USE_OS_CERTS, 1);
   rc = mosquitto_tls_set(m->mosq, c->ca_file, NULL, c->cert_file,
                          c->key_file, NULL);
+  /* insecure as Node's rejectUnauthorized: false, which Double Take's
+   * reject_unauthorized: false sets: neither the chain nor the name is
+   * checked (libmosquitto's insecure flag alone skips only the name) */
   if(!rc && c->tls_insecure)
     rc = mosquitto_tls_insecure_set(m->mosq, true);
+  if(!rc && c->tls_insecure)
+    rc = mosquitto_tls_opts_set(m->mosq, 0, NULL, NULL);
   if(rc) {
     lk_mqtt_why(why, "mqtt: TLS files: %s", mosquitto_strerror(rc));
     return LK_ERR_INVAL;

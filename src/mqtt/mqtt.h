@@ -38,9 +38,10 @@ struct lk_mqtt_config {
   const char *password;
   const char *client_id;        /* NULL: "likeness-" + 8 random hex */
   int keepalive_s;              /* 60 */
-  /* TLS is on when any of these is set (PEM files). tls_insecure skips
-   * the broker's host name check, as Double Take's reject_unauthorized:
-   * false does. */
+  /* TLS is on when any of these is set (PEM files; no CA file: the
+   * system's CAs). tls_insecure checks neither the broker's certificate
+   * chain nor its name, as Double Take's reject_unauthorized: false
+   * (Node's rejectUnauthorized) does. */
   const char *ca_file;
   const char *cert_file;
   const char *key_file;

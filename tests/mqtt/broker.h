@@ -1,6 +1,8 @@
 /* broker.h - a real mosquitto broker for tests: started on a free loopback
  * port with a scratch config, stopped (politely or with SIGKILL) and
- * started again on the same port. Header-only, for tests only. */
+ * started again on the same port. listener_conf adds lines to the
+ * listener (a TLS listener's cafile, certfile, keyfile, ...). Header-only,
+ * for tests only. */
 #ifndef LK_TEST_BROKER_H
 #define LK_TEST_BROKER_H
 
@@ -20,6 +22,7 @@ struct broker {
   char dir[64];             /* scratch folder: config, password file */
   int port;
   pid_t pid;
+  const char *listener_conf;  /* lines after "listener"; NULL: none */
 };
 
 static inline void broker_sleep_ms(unsigned ms)
@@ -81,7 +84,9 @@ static inline int broker_start(struct broker *b, const char *users)
   snprintf(path, sizeof path, "%s/mosquitto.conf", b->dir);
   if(!(f = fopen(path, "w")))
     return -1;
-  fprintf(f, "listener %d 127.0.0.1\npersistence false\n", b->port);
+  fprintf(f, "listener %d 127.0.0.1\n%s", b->port,
+          b->listener_conf ? b->listener_conf : "");
+  fprintf(f, "persistence false\n");
   /* as root, mosquitto would drop to user mosquitto, who cannot read
    * the scratch folder's password file */
   if(geteuid() == 0)
