@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "base/log.h"
+#include "dt/dt_notify.h"
 
 #define LK_DT_MAX_ATTEMPTS 100        /* per kind, whatever the config */
 #define LK_DT_IMAGE_TIMEOUT_MS 5000L  /* Double Take's image timeout */
@@ -392,6 +393,18 @@ static void lk_dt_sub_label(struct lk_dt_run *r, const struct lk_dt_group *g,
     atomic_fetch_add(&r->s->sub_labels, 1);
 }
 
+/* Gotify and Telegram, last: a slow notifier holds up nothing else. */
+static void lk_dt_notices(struct lk_dt_run *r, const struct lk_dt_event *ev,
+                          const struct lk_dt_summary *sum)
+{
+  struct lk_dt_notify_opts o = lk_dt_notify_default_opts();
+  if(r->s->o.save == lk_dt_save_to_store) {
+    o.image = lk_dt_notify_store_image;     /* the kept image, read back */
+    o.image_ctx = r->s->o.save_ctx;
+  }
+  lk_dt_notify_event(r->s->cfg, &o, ev, sum, r->a, NULL);
+}
+
 static void lk_dt_results_out(struct lk_dt_run *r, const struct lk_dt_group *g,
                               size_t n, double t0, struct lk_dt_outcome *out)
 {
@@ -427,6 +440,7 @@ static void lk_dt_results_out(struct lk_dt_run *r, const struct lk_dt_group *g,
       lk_dt_resets_schedule(r->s->resets, ev.camera, m, k);
   }
   lk_dt_sub_label(r, g, n);
+  lk_dt_notices(r, &ev, &sum);
   out->done = 1;
   out->ev = ev;
   out->sum = sum;

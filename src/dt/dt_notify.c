@@ -42,13 +42,15 @@ static int lk_dt_listed(const struct lk_dt_strs *l, const char *s)
   return 0;
 }
 
-/* notify.types: "frigate" stands for the two images Frigate's API gives. */
+/* notify.types: "frigate" stands for the two images Frigate's API gives.
+ * The list has no word for a camera's webhook (camera-event): those pass,
+ * as they do in Double Take, which has no such filter. */
 static int lk_dt_type_ok(const struct lk_dt_config *c,
                          const struct lk_dt_face *f)
 {
   const struct lk_dt_strs *t = &c->notify.types;
   const char *type = f->type ? f->type : "";
-  if(!t->n || lk_dt_listed(t, type))
+  if(!t->n || lk_dt_listed(t, type) || !strcmp(type, "camera-event"))
     return 1;
   return (!strcmp(type, "snapshot") || !strcmp(type, "latest")) &&
          lk_dt_listed(t, "frigate");

@@ -78,6 +78,11 @@ static lk_err lk_dt_request_event(struct lk_dt_service *s,
   else {
     lk_dt_filter(s->cfg, &f, zones, 64);
     skip = lk_dt_frigate_check(&job->ev, &f, job->arena);
+    if(!skip && lk_dt_scheduled_off(s, job->ev.camera)) {
+      snprintf(msg, sizeof msg, "%.100s - %.100s disabled by schedule",
+               job->ev.id, job->ev.camera);
+      skip = msg;
+    }
   }
   if(skip) {
     atomic_fetch_add(&s->skipped, 1);

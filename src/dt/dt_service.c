@@ -125,6 +125,18 @@ void lk_dt_seen_event(struct lk_dt_service *s, const char *camera)
   pthread_mutex_unlock(&s->lock);
 }
 
+/* schedule.disable: recognition off for camera now (local time: the
+ * process's TZ, as Double Take's container has it). */
+int lk_dt_scheduled_off(struct lk_dt_service *s, const char *camera)
+{
+  time_t now = time(NULL);
+  struct tm tm;
+  if(!s->cfg->schedule.n || !localtime_r(&now, &tm))
+    return 0;
+  return lk_dt_config_disabled(s->cfg, camera, (tm.tm_wday + 6) % 7,
+                               tm.tm_hour * 60 + tm.tm_min);
+}
+
 const char *lk_dt_service_event(struct lk_dt_service *s, const void *json,
                                 size_t len, int frigate,
                                 struct lk_arena *arena)
@@ -143,6 +155,11 @@ const char *lk_dt_service_event(struct lk_dt_service *s, const void *json,
   } else {
     lk_dt_filter(s->cfg, &f, zones, 64);
     skip = lk_dt_frigate_check(&job->ev, &f, arena);
+    if(!skip && lk_dt_scheduled_off(s, job->ev.camera)) {
+      snprintf(why, sizeof why, "%.100s - %.100s disabled by schedule",
+               job->ev.id, job->ev.camera);
+      skip = lk_arena_strdup(arena, why);
+    }
   }
   if(skip) {
     atomic_fetch_add(&s->skipped, 1);
@@ -185,7 +202,8 @@ static void lk_dt_mqtt_image(struct lk_dt_service *s, const char *camera,
   char id[40];
   atomic_fetch_add(&s->received, 1);
   /* an MQTT message may be 256 MB: a queue of those is not bounded */
-  if(!len || len > LK_DT_MQTT_IMAGE_MAX || !lk_dt_image_new(s, len)) {
+  if(!len || len > LK_DT_MQTT_IMAGE_MAX || lk_dt_scheduled_off(s, camera) ||
+     !lk_dt_image_new(s, len)) {
     atomic_fetch_add(&s->skipped, 1);
     return;
   }

@@ -70,6 +70,8 @@ void lk_dt_push(struct lk_dt_service *s, struct lk_dt_job *job);
 void lk_dt_filter(const struct lk_dt_config *c,
                   struct lk_dt_frigate_filter *f,
                   struct lk_dt_frigate_zone *zones, size_t max);
+/* schedule.disable turns recognition off for camera now. */
+int lk_dt_scheduled_off(struct lk_dt_service *s, const char *camera);
 /* A Frigate event was accepted, for /api/status/frigate. */
 void lk_dt_seen_event(struct lk_dt_service *s, const char *camera);
 void lk_dt_uuid(char out[37]);       /* a random (v4) UUID */

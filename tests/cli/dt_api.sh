@@ -31,8 +31,15 @@ IPORT=$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()
 node -e '
 const fs = require("fs");
 const [port, biden, halle] = process.argv.slice(1);
+const gotify = [];
 require("http").createServer((q, r) => {
   if (q.url === "/api/version") return r.end("0.14.1");
+  if (q.url === "/gotify/received") return r.end(JSON.stringify(gotify));
+  if (q.method === "POST" && q.url.startsWith("/gotify/message")) {
+    let body = "";
+    q.on("data", (d) => { body += d; });
+    return q.on("end", () => { gotify.push({ url: q.url, body: JSON.parse(body) }); r.end("{}"); });
+  }
   if (!q.url.split("?")[0].endsWith(".jpg")) { r.statusCode = 404; return r.end(); }
   r.setHeader("content-type", "image/jpeg");
   r.end(fs.readFileSync(q.url.startsWith("/halle") ? halle : biden));
@@ -49,6 +56,16 @@ frigate:
 detect:
   match:
     min_area: 1000
+schedule:
+  disable:
+    - days: [monday, tuesday, wednesday, thursday, friday, saturday, sunday]
+      times: ["00:00-24:00"]
+      cameras: [garage]
+notify:
+  gotify:
+    url: http://127.0.0.1:$IPORT/gotify
+    token: t0ken
+    cameras: [front]
 cameras:
   front:
     snapshot:
@@ -88,6 +105,15 @@ curl -sS -o "$TMP/kept.jpg" \
   "http://127.0.0.1:$PORT/api/storage/matches/$FILE?box=true" 2>"$ERR"
 set -e
 check "... and its image, boxes drawn, is served" is_jpeg "$TMP/kept.jpg"
+
+PORT_SAVED=$PORT; PORT=$IPORT
+post /gotify/received
+PORT=$PORT_SAVED
+check "Gotify is told, for the camera it lists" js '
+const g = JSON.parse(input);
+ok(g.length === 1 && g[0].url === "/gotify/message?token=t0ken", input.slice(0, 200));
+ok(/^front: joe biden - \d+(\.\d+)?%/.test(g[0].body.message), g[0].body.message.slice(0, 80));
+ok(g[0].body.extras["client::display"].contentType === "text/markdown", "extras");'
 
 set +e
 curl -sS -o "$TMP/latest.jpg" -w '%{http_code} %{content_type}' \
@@ -139,6 +165,11 @@ post /api/recognize -H 'content-type: application/json' \
   -d '{"type":"new","after":{"id":"e1","camera":"front","label":"car"}}'
 check "an event the checks refuse: 400 with Double Take's reason" \
   js 'ok(JSON.parse(input).error === "e1 - car label not in (person)", input)'
+
+post /api/recognize -H 'content-type: application/json' \
+  -d '{"type":"new","after":{"id":"e2","camera":"garage","label":"person"}}'
+check "schedule.disable turns a camera off" \
+  js 'ok(JSON.parse(input).error === "e2 - garage disabled by schedule", input)'
 
 post /api/recognize/upload -F "files[]=@$BIDEN3" -F "files[]=@$HALLE"
 check "uploads are taken at once" js 'ok(JSON.parse(input).success === true, input)'
