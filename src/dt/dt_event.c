@@ -497,7 +497,7 @@ void lk_dt_event_process(struct lk_dt_service *s, struct lk_dt_job *job,
 {
   struct lk_dt_outcome scratch;
   struct lk_dt_loop loops[2];
-  struct lk_dt_group groups[2];
+  struct lk_dt_group *groups;
   struct lk_dt_run r;
   double t0 = lk_dt_now();
   size_t n = 0, i;
@@ -508,6 +508,14 @@ void lk_dt_event_process(struct lk_dt_service *s, struct lk_dt_job *job,
   memset(out, 0, sizeof *out);
   lk_dt_run_init(&r, s, job);
   memset(loops, 0, sizeof loops);
+  /* in the job's arena: the outcome's summary points at them */
+  groups = lk_arena_calloc(job->arena, 2 * sizeof *groups);
+  if(!groups) {
+    out->error = "out of memory";
+    atomic_fetch_add(&s->failed, 1);
+    atomic_fetch_add(&s->processed, 1);
+    return;
+  }
   loops[0].group.type = job->type ? job->type : "snapshot";
   loops[1].group.type = "latest";
   if(job->url)

@@ -4,8 +4,9 @@
  * double-take/matches/<name> with Double Take's payload, the camera's
  * topics and person count, Home Assistant discovery, and a sub_label POST
  * to Frigate; a stranger goes to unknown; two cameras at once are both
- * processed; the count resets; a broker restart and Frigate errors do not
- * stop it; 100 events in a burst are all accounted for. */
+ * processed; the count resets; a broker restart, Frigate errors and a
+ * Frigate slower than the image timeout do not stop it; 100 events in a
+ * burst are all accounted for. */
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -158,6 +159,8 @@ static int load_config(void)
     "mqtt:\n  host: 127.0.0.1:%d\n"
     "frigate:\n  url: %s\n  update_sub_labels: true\n"
     "  attempts:\n    latest: 2\n    snapshot: 2\n    mqtt: true\n"
+    "  events:\n    slow:\n      attempts:\n        snapshot: 1\n"
+    "        latest: 0\n"
     "detect:\n  match:\n    confidence: 60\n    min_area: 1000\n",
     broker.port, frigate.url);
   fclose(f);
@@ -354,6 +357,32 @@ static void test_frigate_errors(void)
   pthread_mutex_unlock(&frigate.lock);
 }
 
+/* Frigate takes longer than Double Take's 5 s image timeout: the attempt
+ * ends, the event fails, is counted, and says so on double-take/errors. */
+static void test_frigate_timeout(void)
+{
+  struct lk_dt_service_stats before, after;
+  const char *p;
+  int t, at = n_seen;
+  lk_dt_service_stats(svc, &before);
+  pthread_mutex_lock(&frigate.lock);
+  frigate.delay_ms = 5600;
+  pthread_mutex_unlock(&frigate.lock);
+  publish_event(obs, "new", "e-slow", "slow");    /* one snapshot, no latest */
+  for(t = 0; t < 300; t++) {
+    lk_dt_service_stats(svc, &after);
+    if(after.failed > before.failed)
+      break;
+    broker_sleep_ms(50);
+  }
+  CHECK(after.failed == before.failed + 1);
+  p = wait_topic("double-take/errors", &at, 2000);
+  CHECK_MSG(p && strstr(p, "timed out"), "%s", p ? p : "no error message");
+  pthread_mutex_lock(&frigate.lock);
+  frigate.delay_ms = 0;
+  pthread_mutex_unlock(&frigate.lock);
+}
+
 /* The broker goes away and comes back: the service reconnects and the
  * next event is processed. */
 static void test_broker_restart(void)
@@ -465,6 +494,7 @@ int main(void)
   RUN(test_stranger_and_two_cameras);
   RUN(test_skips);
   RUN(test_frigate_errors);
+  RUN(test_frigate_timeout);
   RUN(test_broker_restart);
   RUN(test_mqtt_snapshot);
   RUN(test_burst);
