@@ -186,19 +186,6 @@ void lk_dtm_rollback(struct lk_dtm_db *d)
     lk_dtm_simple(d, LK_DTM_ROLLBACK, "rollback");
 }
 
-char *lk_dtm_col_text(sqlite3_stmt *st, int i, struct lk_arena *a)
-{
-  const unsigned char *t = sqlite3_column_text(st, i);
-  size_t n = (size_t)sqlite3_column_bytes(st, i);
-  char *s = lk_arena_alloc(a, n + 1);
-  if(!s)
-    return NULL;
-  if(t)
-    memcpy(s, t, n);
-  s[t ? n : 0] = '\0';
-  return s;
-}
-
 /* ---- opening ----------------------------------------------------------- */
 
 static const struct lk_sqlite_schema lk_dtm_schema = {

@@ -16,6 +16,7 @@
 #include <sqlite3.h>
 
 #include "dt/dt_matches.h"
+#include "store/sqlite_db.h"
 
 #define LK_DTM_READERS_MAX 16
 
@@ -110,9 +111,6 @@ lk_err lk_dtm_read_end(struct lk_dt_matches *m, struct lk_dtm_db *d,
 struct lk_dtm_db *lk_dtm_reader_get(struct lk_dt_matches *m);
 void lk_dtm_reader_put(struct lk_dt_matches *m, struct lk_dtm_db *d);
 
-/* Text column i as a copy in arena ("" for NULL); NULL when out of
- * memory. */
-char *lk_dtm_col_text(sqlite3_stmt *st, int i, struct lk_arena *a);
 
 /* ---- dt_matches.c ------------------------------------------------------ */
 

@@ -127,11 +127,11 @@ static lk_err lk_dtm_row(sqlite3_stmt *st, struct lk_arena *a,
   const char *zones = (const char *)sqlite3_column_text(st, LK_DTM_C_ZONES);
   memset(r, 0, sizeof *r);
   r->id = sqlite3_column_int64(st, LK_DTM_C_ID);
-  r->filename = lk_dtm_col_text(st, LK_DTM_C_FILE, a);
-  r->event_id = lk_dtm_col_text(st, LK_DTM_C_EVENT, a);
-  r->camera = lk_dtm_col_text(st, LK_DTM_C_CAMERA, a);
-  r->type = lk_dtm_col_text(st, LK_DTM_C_TYPE, a);
-  r->result = lk_dtm_col_text(st, LK_DTM_C_RESULT, a);
+  r->filename = lk_sqlite_col_text(st, LK_DTM_C_FILE, a);
+  r->event_id = lk_sqlite_col_text(st, LK_DTM_C_EVENT, a);
+  r->camera = lk_sqlite_col_text(st, LK_DTM_C_CAMERA, a);
+  r->type = lk_sqlite_col_text(st, LK_DTM_C_TYPE, a);
+  r->result = lk_sqlite_col_text(st, LK_DTM_C_RESULT, a);
   r->has_match = sqlite3_column_int(st, LK_DTM_C_HAS_MATCH);
   r->best_confidence = sqlite3_column_double(st, LK_DTM_C_BEST);
   r->width = sqlite3_column_int(st, LK_DTM_C_WIDTH);
@@ -159,8 +159,8 @@ static void lk_dtm_add_name(struct lk_dt_match *r, const char *name)
 static lk_err lk_dtm_face(sqlite3_stmt *st, struct lk_arena *a,
                           struct lk_dt_match_face *f)
 {
-  f->detector = lk_dtm_col_text(st, 0, a);
-  f->name = lk_dtm_col_text(st, 1, a);
+  f->detector = lk_sqlite_col_text(st, 0, a);
+  f->name = lk_sqlite_col_text(st, 1, a);
   f->confidence = sqlite3_column_double(st, 2);
   f->match = sqlite3_column_int(st, 3);
   f->left = sqlite3_column_int(st, 4);
@@ -355,7 +355,7 @@ static lk_err lk_dtm_strings(struct lk_dtm_db *d, enum lk_dtm_sql id,
       list = grown;
       cap = cap * 2 + 16;
     }
-    if(!(list[*n] = lk_dtm_col_text(st, 0, a)))
+    if(!(list[*n] = lk_sqlite_col_text(st, 0, a)))
       err = LK_ERR_NOMEM;
     else
       (*n)++;

@@ -154,19 +154,6 @@ lk_err lk_dtt_end(struct lk_dt_train *t, lk_err err)
   return err;
 }
 
-char *lk_dtt_col_text(sqlite3_stmt *st, int i, struct lk_arena *a)
-{
-  const unsigned char *s = sqlite3_column_text(st, i);
-  size_t n = (size_t)sqlite3_column_bytes(st, i);
-  char *out = lk_arena_alloc(a, n + 1);
-  if(!out)
-    return NULL;
-  if(s)
-    memcpy(out, s, n);
-  out[s ? n : 0] = '\0';
-  return out;
-}
-
 /* ---- opening ----------------------------------------------------------- */
 
 static const struct lk_sqlite_schema lk_dtt_schema = {

@@ -18,6 +18,7 @@
 
 #include "dt/dt_config.h"
 #include "dt/dt_train.h"
+#include "store/sqlite_db.h"
 
 /* Every statement the store runs; texts in dt_train_db.c. */
 enum lk_dtt_sql {
@@ -90,8 +91,6 @@ void lk_dtt_reset(sqlite3_stmt *st);
  * and returns the outcome. The caller holds the db lock. */
 lk_err lk_dtt_begin(struct lk_dt_train *t);
 lk_err lk_dtt_end(struct lk_dt_train *t, lk_err err);
-/* Text column i as a copy in arena ("" for NULL); NULL out of memory. */
-char *lk_dtt_col_text(sqlite3_stmt *st, int i, struct lk_arena *a);
 
 /* ---- dt_train.c ------------------------------------------------------- */
 

@@ -26,8 +26,8 @@ static lk_err lk_dtt_file_row(sqlite3_stmt *st, struct lk_arena *a,
 {
   memset(f, 0, sizeof *f);
   f->id = sqlite3_column_int64(st, 0);
-  f->name = lk_dtt_col_text(st, 1, a);
-  f->filename = lk_dtt_col_text(st, 2, a);
+  f->name = lk_sqlite_col_text(st, 1, a);
+  f->filename = lk_sqlite_col_text(st, 2, a);
   f->width = sqlite3_column_int(st, 3);
   f->height = sqlite3_column_int(st, 4);
   f->created_at = sqlite3_column_double(st, 5);
@@ -50,10 +50,10 @@ static lk_err lk_dtt_results(struct lk_dt_train *t, struct lk_arena *a,
   while(r && f->n_results < LK_DT_DETECTORS &&
         (rc = sqlite3_step(st)) == SQLITE_ROW) {
     struct lk_dt_train_result *x = &r[f->n_results++];
-    x->detector = lk_dtt_col_text(st, 0, a);
+    x->detector = lk_sqlite_col_text(st, 0, a);
     x->queued = sqlite3_column_type(st, 1) == SQLITE_NULL;
     x->status = sqlite3_column_int(st, 1);
-    x->result = x->queued ? NULL : lk_dtt_col_text(st, 2, a);
+    x->result = x->queued ? NULL : lk_sqlite_col_text(st, 2, a);
     x->created_at = sqlite3_column_double(st, 3);
     if(!x->detector || (!x->queued && !x->result))
       err = LK_ERR_NOMEM;
@@ -173,7 +173,7 @@ static lk_err lk_dtt_status(struct lk_dt_train *t, struct lk_arena *a,
       v = g;
     }
     if(v)
-      v[*n].name = lk_dtt_col_text(st, 0, a);
+      v[*n].name = lk_sqlite_col_text(st, 0, a);
     if(!v || !v[*n].name) {
       err = LK_ERR_NOMEM;
       break;

@@ -199,11 +199,11 @@ static int lk_dtt_next(struct lk_dt_train *t, struct lk_arena *a,
     rc = sqlite3_step(st);
     if(rc == SQLITE_ROW) {
       job->file_id = sqlite3_column_int64(st, 0);
-      job->detector = lk_dtt_col_text(st, 1, a);
+      job->detector = lk_sqlite_col_text(st, 1, a);
       job->seq = sqlite3_column_int64(st, 2);
       job->face_id = sqlite3_column_int64(st, 3);
-      job->name = lk_dtt_col_text(st, 4, a);
-      job->filename = lk_dtt_col_text(st, 5, a);
+      job->name = lk_sqlite_col_text(st, 4, a);
+      job->filename = lk_sqlite_col_text(st, 5, a);
       got = job->detector && job->name && job->filename ? 1 : -1;
     } else {
       got = rc == SQLITE_DONE ? 0 : -1;

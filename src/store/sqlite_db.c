@@ -222,3 +222,16 @@ lk_err lk_sqlite_setup(sqlite3 *db, const char *path,
   err = lk_sqlite_wal(&o);
   return err ? err : lk_sqlite_migrate(&o);
 }
+
+char *lk_sqlite_col_text(sqlite3_stmt *st, int i, struct lk_arena *a)
+{
+  const unsigned char *t = sqlite3_column_text(st, i);
+  size_t n = (size_t)sqlite3_column_bytes(st, i);
+  char *s = lk_arena_alloc(a, n + 1);
+  if(!s)
+    return NULL;
+  if(t)
+    memcpy(s, t, n);
+  s[t ? n : 0] = '\0';
+  return s;
+}

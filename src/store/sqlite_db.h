@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "base/err.h"
+#include "base/mem.h"
 
 struct lk_sqlite_schema {
   const char *module;               /* for log lines: "store", "dt" */
@@ -35,6 +36,9 @@ lk_err lk_sqlite_stmt(sqlite3 *db, const char *module, sqlite3_stmt **slot,
 lk_err lk_sqlite_run(sqlite3 *db, const char *module, sqlite3_stmt *st,
                      const char *what);
 void lk_sqlite_reset(sqlite3_stmt *st);     /* reset and clear bindings */
+/* Text column i as a copy in arena ("" for NULL); NULL when out of
+ * memory. */
+char *lk_sqlite_col_text(sqlite3_stmt *st, int i, struct lk_arena *a);
 
 /* Set up a freshly opened connection as above. why (whymax bytes) gets
  * "<path>: <reason>" for what a user can act on. LK_ERR_UNSUPPORTED
